@@ -1,0 +1,5 @@
+//! The integration tests of `bandpro-crdt`, in one binary.
+
+mod laws;
+mod rejections;
+mod scenarios;

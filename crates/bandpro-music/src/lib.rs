@@ -1,0 +1,1 @@
+//! Music theory, analysis and validation rules for BandPro. No CRDT, no I/O.
