@@ -1,0 +1,314 @@
+//! Exact rational numbers for musical time.
+//!
+//! All time in this crate (durations, onsets, measure lengths) is a [`Rational`] fraction of a
+//! whole note. Floats never enter time arithmetic: a triplet eighth is exactly 1/12, and three of
+//! them are exactly 1/4.
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::ops::{Add, AddAssign, Div, Mul, Neg, Sub, SubAssign};
+
+use crate::error::{Error, Result};
+
+/// An exact fraction `num/den`, always reduced, with `den > 0`.
+///
+/// ```
+/// use bandpro_music::Rational;
+/// let triplet_eighth = Rational::new(1, 12);
+/// assert_eq!(triplet_eighth + triplet_eighth + triplet_eighth, Rational::new(1, 4));
+/// ```
+///
+/// Arithmetic operators panic on overflow of `i64` (musical times never get near it); use the
+/// `checked_*` methods on untrusted input.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Rational {
+    num: i64,
+    den: i64,
+}
+
+/// Binary GCD: cheap for the powers of two that dominate musical denominators.
+const fn gcd(a: u64, b: u64) -> u64 {
+    if a == 0 {
+        return b;
+    }
+    if b == 0 {
+        return a;
+    }
+    let shift = (a | b).trailing_zeros();
+    let mut a = a >> a.trailing_zeros();
+    let mut b = b;
+    loop {
+        b >>= b.trailing_zeros();
+        if a > b {
+            let t = a;
+            a = b;
+            b = t;
+        }
+        b -= a;
+        if b == 0 {
+            return a << shift;
+        }
+    }
+}
+
+impl Rational {
+    /// Zero.
+    pub const ZERO: Rational = Rational { num: 0, den: 1 };
+    /// One whole note.
+    pub const ONE: Rational = Rational { num: 1, den: 1 };
+
+    /// `num/den`, reduced. Panics if `den == 0`; see [`Rational::try_new`].
+    pub const fn new(num: i64, den: i64) -> Rational {
+        match Self::reduce128(num as i128, den as i128) {
+            Some(r) => r,
+            None => panic!("invalid rational: zero denominator or overflow"),
+        }
+    }
+
+    /// `num/den`, reduced, or an error for a zero denominator.
+    pub fn try_new(num: i64, den: i64) -> Result<Rational> {
+        if den == 0 {
+            return Err(Error::ZeroDenominator);
+        }
+        Self::reduce128(num as i128, den as i128).ok_or(Error::Overflow)
+    }
+
+    /// The integer `n`.
+    pub const fn from_int(n: i64) -> Rational {
+        Rational { num: n, den: 1 }
+    }
+
+    const fn reduce128(num: i128, den: i128) -> Option<Rational> {
+        if den == 0 {
+            return None;
+        }
+        let (mut num, mut den) = if den < 0 { (-num, -den) } else { (num, den) };
+        let g = gcd128(num.unsigned_abs(), den as u128);
+        if g > 1 {
+            num /= g as i128;
+            den /= g as i128;
+        }
+        if num > i64::MAX as i128 || num < i64::MIN as i128 || den > i64::MAX as i128 {
+            return None;
+        }
+        Some(Rational { num: num as i64, den: den as i64 })
+    }
+
+    /// The numerator (sign carrier).
+    pub const fn numer(self) -> i64 {
+        self.num
+    }
+
+    /// The denominator (always positive).
+    pub const fn denom(self) -> i64 {
+        self.den
+    }
+
+    /// True for zero.
+    pub const fn is_zero(self) -> bool {
+        self.num == 0
+    }
+
+    /// True if strictly greater than zero.
+    pub const fn is_positive(self) -> bool {
+        self.num > 0
+    }
+
+    /// True if the value is an integer.
+    pub const fn is_integer(self) -> bool {
+        self.den == 1
+    }
+
+    /// Largest integer not above the value.
+    pub const fn floor(self) -> i64 {
+        self.num.div_euclid(self.den)
+    }
+
+    /// Approximate value, for display and weights only (never for time arithmetic).
+    pub fn to_f64(self) -> f64 {
+        self.num as f64 / self.den as f64
+    }
+
+    /// Checked addition.
+    pub fn checked_add(self, rhs: Rational) -> Option<Rational> {
+        if self.den == rhs.den {
+            let n = self.num.checked_add(rhs.num)?;
+            if self.den == 1 {
+                return Some(Rational { num: n, den: 1 });
+            }
+            let g = gcd(n.unsigned_abs(), self.den as u64) as i64;
+            return Some(Rational { num: n / g, den: self.den / g });
+        }
+        let g = gcd(self.den as u64, rhs.den as u64) as i128;
+        let l = self.den as i128 / g * rhs.den as i128;
+        let n = self.num as i128 * (l / self.den as i128) + rhs.num as i128 * (l / rhs.den as i128);
+        Self::reduce128(n, l)
+    }
+
+    /// Checked subtraction.
+    pub fn checked_sub(self, rhs: Rational) -> Option<Rational> {
+        self.checked_add(Rational { num: rhs.num.checked_neg()?, den: rhs.den })
+    }
+
+    /// Checked multiplication.
+    pub fn checked_mul(self, rhs: Rational) -> Option<Rational> {
+        Self::reduce128(self.num as i128 * rhs.num as i128, self.den as i128 * rhs.den as i128)
+    }
+
+    /// Checked division (`None` when dividing by zero).
+    pub fn checked_div(self, rhs: Rational) -> Option<Rational> {
+        if rhs.num == 0 {
+            return None;
+        }
+        Self::reduce128(self.num as i128 * rhs.den as i128, self.den as i128 * rhs.num as i128)
+    }
+
+    /// Absolute value.
+    pub const fn abs(self) -> Rational {
+        Rational { num: self.num.abs(), den: self.den }
+    }
+
+    /// The smaller of two values.
+    pub fn min(self, other: Rational) -> Rational {
+        if other < self { other } else { self }
+    }
+
+    /// The larger of two values.
+    pub fn max(self, other: Rational) -> Rational {
+        if other > self { other } else { self }
+    }
+}
+
+const fn gcd128(a: u128, b: u128) -> u128 {
+    let (mut a, mut b) = (a, b);
+    while b != 0 {
+        let t = a % b;
+        a = b;
+        b = t;
+    }
+    if a == 0 { 1 } else { a }
+}
+
+impl Default for Rational {
+    fn default() -> Self {
+        Rational::ZERO
+    }
+}
+
+impl Ord for Rational {
+    fn cmp(&self, other: &Self) -> Ordering {
+        if self.den == other.den {
+            return self.num.cmp(&other.num);
+        }
+        (self.num as i128 * other.den as i128).cmp(&(other.num as i128 * self.den as i128))
+    }
+}
+
+impl PartialOrd for Rational {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Add for Rational {
+    type Output = Rational;
+    fn add(self, rhs: Rational) -> Rational {
+        self.checked_add(rhs).expect("rational overflow in add")
+    }
+}
+
+impl AddAssign for Rational {
+    fn add_assign(&mut self, rhs: Rational) {
+        *self = *self + rhs;
+    }
+}
+
+impl Sub for Rational {
+    type Output = Rational;
+    fn sub(self, rhs: Rational) -> Rational {
+        self.checked_sub(rhs).expect("rational overflow in sub")
+    }
+}
+
+impl SubAssign for Rational {
+    fn sub_assign(&mut self, rhs: Rational) {
+        *self = *self - rhs;
+    }
+}
+
+impl Mul for Rational {
+    type Output = Rational;
+    fn mul(self, rhs: Rational) -> Rational {
+        self.checked_mul(rhs).expect("rational overflow in mul")
+    }
+}
+
+impl Div for Rational {
+    type Output = Rational;
+    fn div(self, rhs: Rational) -> Rational {
+        self.checked_div(rhs).expect("rational division by zero or overflow")
+    }
+}
+
+impl Neg for Rational {
+    type Output = Rational;
+    fn neg(self) -> Rational {
+        Rational { num: -self.num, den: self.den }
+    }
+}
+
+impl From<i64> for Rational {
+    fn from(n: i64) -> Self {
+        Rational::from_int(n)
+    }
+}
+
+impl fmt::Display for Rational {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.den == 1 { write!(f, "{}", self.num) } else { write!(f, "{}/{}", self.num, self.den) }
+    }
+}
+
+impl fmt::Debug for Rational {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl std::str::FromStr for Rational {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Rational> {
+        let bad = || Error::InvalidDuration(s.to_string());
+        match s.split_once('/') {
+            Some((n, d)) => {
+                Rational::try_new(n.trim().parse().map_err(|_| bad())?, d.trim().parse().map_err(|_| bad())?)
+            }
+            None => Ok(Rational::from_int(s.trim().parse().map_err(|_| bad())?)),
+        }
+    }
+}
+
+impl std::iter::Sum for Rational {
+    fn sum<I: Iterator<Item = Rational>>(iter: I) -> Rational {
+        iter.fold(Rational::ZERO, |a, b| a + b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reduces_and_orders() {
+        assert_eq!(Rational::new(2, 8), Rational::new(1, 4));
+        assert_eq!(Rational::new(3, -6), Rational::new(-1, 2));
+        assert!(Rational::new(1, 3) < Rational::new(1, 2));
+        assert_eq!(Rational::new(1, 3) + Rational::new(1, 6), Rational::new(1, 2));
+        assert_eq!(Rational::new(3, 8) - Rational::new(3, 8), Rational::ZERO);
+        assert_eq!(Rational::new(3, 8) * Rational::new(2, 3), Rational::new(1, 4));
+        assert_eq!(Rational::new(1, 4) / Rational::new(1, 12), Rational::from_int(3));
+        assert_eq!(Rational::try_new(1, 0), Err(Error::ZeroDenominator));
+        assert_eq!("3/12".parse::<Rational>().unwrap(), Rational::new(1, 4));
+        assert_eq!(Rational::new(-1, 4).floor(), -1);
+    }
+}
