@@ -115,12 +115,52 @@ pub enum Error {
         /// The configured limit.
         limit: usize,
     },
+    /// A file operation failed.
+    #[error("{op} {path}: {message}")]
+    Io {
+        /// What was being done ("open", "append to", "rename", ...).
+        op: &'static str,
+        /// The file.
+        path: String,
+        /// What the operating system said.
+        message: String,
+    },
+    /// Stored data is damaged somewhere other than a torn tail: it is reported, never skipped.
+    #[error("{path} is damaged at byte {offset}: {reason}")]
+    Corrupt {
+        /// The file.
+        path: String,
+        /// Where the damage starts.
+        offset: u64,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Another process has the store open for writing.
+    #[error("{path} is locked by another process; close it there first")]
+    Locked {
+        /// The store's folder.
+        path: String,
+    },
+    /// A message larger than the configured cap.
+    #[error("a {what} of {size} bytes exceeds the limit of {limit}")]
+    TooLarge {
+        /// What was too large.
+        what: &'static str,
+        /// Its size.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// A version names a change this document does not have.
     #[error("change {0} is not in this document")]
     UnknownChange(ChangeHash),
 }
 
 impl Error {
+    pub(crate) fn io(op: &'static str, path: &std::path::Path, e: std::io::Error) -> Self {
+        Error::Io { op, path: path.display().to_string(), message: e.to_string() }
+    }
+
     pub(crate) fn decode(what: &'static str, offset: usize, reason: impl Into<String>) -> Self {
         Error::Decode { what, offset, reason: reason.into() }
     }

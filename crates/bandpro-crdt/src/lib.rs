@@ -41,6 +41,7 @@
 mod change;
 mod doc;
 mod error;
+mod file_store;
 mod graph;
 mod id;
 mod leb;
@@ -48,6 +49,7 @@ mod patch;
 mod seq;
 #[cfg(feature = "sim")]
 pub mod sim;
+mod store;
 mod transaction;
 mod value;
 
@@ -56,8 +58,10 @@ pub use change::{
 };
 pub use doc::{DEFAULT_MAX_PENDING, Document, Hydrated};
 pub use error::Error;
+pub use file_store::{FileStore, MAX_RECORD_BYTES, OpenReport, TornTail};
 pub use graph::VersionVector;
 pub use id::{ChangeHash, ObjId, ROOT, ReplicaId};
 pub use patch::{Patch, PatchAction};
+pub use store::{MemoryStore, Store};
 pub use transaction::{Commit, Transaction};
 pub use value::{ObjType, Prop, ScalarValue, Value};

@@ -3,3 +3,4 @@
 mod laws;
 mod rejections;
 mod scenarios;
+mod store;
