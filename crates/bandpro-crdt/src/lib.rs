@@ -50,6 +50,7 @@ mod seq;
 #[cfg(feature = "sim")]
 pub mod sim;
 mod store;
+mod sync;
 mod transaction;
 mod value;
 
@@ -63,5 +64,6 @@ pub use graph::VersionVector;
 pub use id::{ChangeHash, ObjId, ROOT, ReplicaId};
 pub use patch::{Patch, PatchAction};
 pub use store::{MemoryStore, Store};
+pub use sync::{SyncMessage, SyncOptions, SyncState};
 pub use transaction::{Commit, Transaction};
 pub use value::{ObjType, Prop, ScalarValue, Value};

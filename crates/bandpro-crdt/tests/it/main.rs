@@ -4,3 +4,4 @@ mod laws;
 mod rejections;
 mod scenarios;
 mod store;
+mod sync;
