@@ -56,7 +56,7 @@ const OM9: Member = o(9, 1, 2);
 const M6: Member = m(6, 5, 9);
 
 macro_rules! qualities {
-    ($( $(#[$doc:meta])* $name:ident => $sym:literal, [$($mem:expr),*] ;)*) => {
+    ($( $(#[$doc:meta])* $name:ident => $sym:literal, $long:literal, [$($mem:expr),*] ;)*) => {
         /// Chord qualities, from the plainest to the most extended. The order is the tie-break
         /// order of recognition: earlier qualities win.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -73,6 +73,11 @@ macro_rules! qualities {
                 match self { $(ChordQuality::$name => $sym,)* }
             }
 
+            /// The English name ("dominant seventh").
+            pub const fn name(self) -> &'static str {
+                match self { $(ChordQuality::$name => $long,)* }
+            }
+
             /// The template: members above the root.
             pub const fn members(self) -> &'static [Member] {
                 match self { $(ChordQuality::$name => { const M: &[Member] = &[$($mem),*]; M },)* }
@@ -83,73 +88,73 @@ macro_rules! qualities {
 
 qualities! {
     /// Major triad: C E G.
-    Major => "", [R, M3, OP5];
+    Major => "", "major triad", [R, M3, OP5];
     /// Minor triad: C Eb G.
-    Minor => "m", [R, MI3, OP5];
+    Minor => "m", "minor triad", [R, MI3, OP5];
     /// Diminished triad: C Eb Gb.
-    Diminished => "dim", [R, MI3, D5];
+    Diminished => "dim", "diminished triad", [R, MI3, D5];
     /// Augmented triad: C E G#.
-    Augmented => "aug", [R, M3, A5];
+    Augmented => "aug", "augmented triad", [R, M3, A5];
     /// Dominant seventh: C E G Bb.
-    Dominant7 => "7", [R, M3, OP5, MI7];
+    Dominant7 => "7", "dominant seventh", [R, M3, OP5, MI7];
     /// Major seventh: C E G B.
-    Major7 => "maj7", [R, M3, OP5, MA7];
+    Major7 => "maj7", "major seventh", [R, M3, OP5, MA7];
     /// Minor seventh: C Eb G Bb.
-    Minor7 => "m7", [R, MI3, OP5, MI7];
+    Minor7 => "m7", "minor seventh", [R, MI3, OP5, MI7];
     /// Half-diminished seventh: C Eb Gb Bb.
-    HalfDiminished7 => "m7b5", [R, MI3, D5, MI7];
+    HalfDiminished7 => "m7b5", "half-diminished seventh", [R, MI3, D5, MI7];
     /// Diminished seventh: C Eb Gb Bbb.
-    Diminished7 => "dim7", [R, MI3, D5, D7];
+    Diminished7 => "dim7", "diminished seventh", [R, MI3, D5, D7];
     /// Minor-major seventh: C Eb G B.
-    MinorMajor7 => "m(maj7)", [R, MI3, OP5, MA7];
+    MinorMajor7 => "m(maj7)", "minor-major seventh", [R, MI3, OP5, MA7];
     /// Suspended fourth: C F G.
-    Sus4 => "sus4", [R, m(4, 3, 5), P5];
+    Sus4 => "sus4", "suspended fourth", [R, m(4, 3, 5), P5];
     /// Suspended second: C D G.
-    Sus2 => "sus2", [R, m(2, 1, 2), P5];
+    Sus2 => "sus2", "suspended second", [R, m(2, 1, 2), P5];
     /// Major sixth: C E G A.
-    Major6 => "6", [R, M3, OP5, M6];
+    Major6 => "6", "major sixth", [R, M3, OP5, M6];
     /// Minor sixth: C Eb G A.
-    Minor6 => "m6", [R, MI3, OP5, M6];
+    Minor6 => "m6", "minor sixth", [R, MI3, OP5, M6];
     /// Power chord: C G.
-    Power => "5", [R, P5];
+    Power => "5", "power chord", [R, P5];
     /// Augmented (sharp-five) dominant seventh: C E G# Bb.
-    Augmented7 => "7#5", [R, M3, A5, MI7];
+    Augmented7 => "7#5", "augmented seventh", [R, M3, A5, MI7];
     /// Augmented major seventh: C E G# B.
-    AugmentedMajor7 => "maj7#5", [R, M3, A5, MA7];
+    AugmentedMajor7 => "maj7#5", "augmented major seventh", [R, M3, A5, MA7];
     /// Flat-five dominant seventh: C E Gb Bb.
-    Dominant7Flat5 => "7b5", [R, M3, D5, MI7];
+    Dominant7Flat5 => "7b5", "dominant seventh flat five", [R, M3, D5, MI7];
     /// Suspended dominant seventh: C F G Bb.
-    Dominant7Sus4 => "7sus4", [R, m(4, 3, 5), OP5, MI7];
+    Dominant7Sus4 => "7sus4", "dominant seventh suspended fourth", [R, m(4, 3, 5), OP5, MI7];
     /// Added ninth: C E G D.
-    Add9 => "add9", [R, M3, P5, M9];
+    Add9 => "add9", "added ninth", [R, M3, P5, M9];
     /// Minor added ninth: C Eb G D.
-    MinorAdd9 => "madd9", [R, MI3, P5, M9];
+    MinorAdd9 => "madd9", "minor added ninth", [R, MI3, P5, M9];
     /// Six-nine: C E G A D.
-    SixNine => "6/9", [R, M3, OP5, M6, M9];
+    SixNine => "6/9", "six-nine", [R, M3, OP5, M6, M9];
     /// Dominant ninth: C E G Bb D.
-    Dominant9 => "9", [R, M3, OP5, MI7, M9];
+    Dominant9 => "9", "dominant ninth", [R, M3, OP5, MI7, M9];
     /// Major ninth: C E G B D.
-    Major9 => "maj9", [R, M3, OP5, MA7, M9];
+    Major9 => "maj9", "major ninth", [R, M3, OP5, MA7, M9];
     /// Minor ninth: C Eb G Bb D.
-    Minor9 => "m9", [R, MI3, OP5, MI7, M9];
+    Minor9 => "m9", "minor ninth", [R, MI3, OP5, MI7, M9];
     /// Dominant seventh with flat nine: C E G Bb Db.
-    Dominant7Flat9 => "7b9", [R, M3, OP5, MI7, m(9, 1, 1)];
+    Dominant7Flat9 => "7b9", "dominant seventh flat nine", [R, M3, OP5, MI7, m(9, 1, 1)];
     /// Dominant seventh with sharp nine: C E G Bb D#.
-    Dominant7Sharp9 => "7#9", [R, M3, OP5, MI7, m(9, 1, 3)];
+    Dominant7Sharp9 => "7#9", "dominant seventh sharp nine", [R, M3, OP5, MI7, m(9, 1, 3)];
     /// Dominant seventh with sharp eleven: C E G Bb (D) F#.
-    Dominant7Sharp11 => "7#11", [R, M3, OP5, MI7, OM9, m(11, 3, 6)];
+    Dominant7Sharp11 => "7#11", "dominant seventh sharp eleven", [R, M3, OP5, MI7, OM9, m(11, 3, 6)];
     /// Dominant seventh with flat thirteen: C E (G) Bb Ab.
-    Dominant7Flat13 => "7b13", [R, M3, OP5, MI7, m(13, 5, 8)];
+    Dominant7Flat13 => "7b13", "dominant seventh flat thirteen", [R, M3, OP5, MI7, m(13, 5, 8)];
     /// Dominant eleventh: C (E) (G) Bb (D) F.
-    Dominant11 => "11", [R, o(3, 2, 4), OP5, MI7, OM9, m(11, 3, 5)];
+    Dominant11 => "11", "dominant eleventh", [R, o(3, 2, 4), OP5, MI7, OM9, m(11, 3, 5)];
     /// Minor eleventh: C Eb (G) Bb (D) F.
-    Minor11 => "m11", [R, MI3, OP5, MI7, OM9, m(11, 3, 5)];
+    Minor11 => "m11", "minor eleventh", [R, MI3, OP5, MI7, OM9, m(11, 3, 5)];
     /// Dominant thirteenth: C E (G) Bb (D) A.
-    Dominant13 => "13", [R, M3, OP5, MI7, OM9, m(13, 5, 9)];
+    Dominant13 => "13", "dominant thirteenth", [R, M3, OP5, MI7, OM9, m(13, 5, 9)];
     /// Major thirteenth: C E (G) B (D) A.
-    Major13 => "maj13", [R, M3, OP5, MA7, OM9, m(13, 5, 9)];
+    Major13 => "maj13", "major thirteenth", [R, M3, OP5, MA7, OM9, m(13, 5, 9)];
     /// Minor thirteenth: C Eb (G) Bb (D) A.
-    Minor13 => "m13", [R, MI3, OP5, MI7, OM9, m(13, 5, 9)];
+    Minor13 => "m13", "minor thirteenth", [R, MI3, OP5, MI7, OM9, m(13, 5, 9)];
 }
 
 impl ChordQuality {

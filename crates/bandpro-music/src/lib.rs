@@ -29,7 +29,9 @@
 
 #![forbid(unsafe_code)]
 
+pub mod chord;
 pub mod chord_symbol;
+pub mod chordify;
 pub mod clef;
 pub mod duration;
 pub mod error;
@@ -37,11 +39,15 @@ pub mod event;
 pub mod instrument;
 pub mod interval;
 pub mod key;
+pub mod key_detect;
 pub mod meter;
 pub mod pitch;
 pub mod rational;
+pub mod rhythm;
+pub mod roman;
 pub mod score_model;
 pub mod score_text;
+pub mod transpose;
 pub mod view;
 
 pub use chord_symbol::{ChordQuality, ChordSymbol};

@@ -1,3 +1,4 @@
 //! The crate's single integration-test binary.
 
+mod analysis;
 mod model;
