@@ -597,6 +597,26 @@ impl Document {
         }
     }
 
+    /// Applies a log whose changes come deps first, to a fresh document (loading): each change
+    /// is checked like a remote one, but no undo log is kept, since on error the caller throws
+    /// the whole document away.
+    pub(crate) fn apply_log(&mut self, changes: Vec<Change>) -> Result<(), Error> {
+        let mut undo = Vec::new();
+        let mut patches = Vec::new();
+        for c in changes {
+            if self.graph.contains(&c.hash()) {
+                continue;
+            }
+            if let Some(d) = c.deps().iter().find(|d| !self.graph.contains(d)) {
+                return Err(Error::MissingDependencies { change: c.hash(), missing: vec![*d] });
+            }
+            self.apply_ready(&c, &mut undo, &mut patches)?;
+            undo.clear();
+            patches.clear();
+        }
+        Ok(())
+    }
+
     /// Changes that wait for deps this document does not have.
     pub fn pending_changes(&self) -> &[Change] {
         &self.pending

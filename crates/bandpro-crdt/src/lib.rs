@@ -39,7 +39,9 @@
 #![warn(missing_docs)]
 
 mod change;
+mod columns;
 mod doc;
+mod doc_format;
 mod error;
 mod file_store;
 mod graph;
@@ -58,6 +60,7 @@ pub use change::{
     Change, ChangeParts, InsertContent, MAX_OPS_PER_CHANGE, ObjRef, Op, OpAction, OpValue, Personal, RefId,
 };
 pub use doc::{DEFAULT_MAX_PENDING, Document, Hydrated};
+pub use doc_format::MAX_EXPANSION_PER_BYTE;
 pub use error::Error;
 pub use file_store::{FileStore, MAX_RECORD_BYTES, OpenReport, TornTail};
 pub use graph::VersionVector;

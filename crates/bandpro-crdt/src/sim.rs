@@ -325,6 +325,11 @@ impl Sim {
             assert!(patches.is_empty(), "re-applying known changes produced patches");
             assert_eq!(rep.doc.hydrate(&ROOT).unwrap(), first);
         }
+        // Saving and loading gives the same document and heads.
+        let saved = self.replicas[0].doc.save();
+        let loaded = Document::load(&saved).expect("a saved document loads");
+        assert_eq!(loaded.hydrate(&ROOT).unwrap(), first);
+        assert_eq!(loaded.heads(), heads);
         // Time travel to the end equals the document; replay from the log equals it too.
         let replayed = self.replicas[0].doc.at(&heads).unwrap();
         assert_eq!(replayed.hydrate(&ROOT).unwrap(), first);

@@ -1,5 +1,6 @@
 //! The integration tests of `bandpro-crdt`, in one binary.
 
+mod format;
 mod laws;
 mod rejections;
 mod scenarios;
