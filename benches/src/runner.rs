@@ -1,0 +1,122 @@
+//! Runs one workload on one engine, by name, and reports its metrics. The `bandpro-bench`
+//! binary calls this in a fresh child process per run, so each measurement starts from a clean
+//! heap.
+
+use crate::engines::automerge::AutomergeDoc;
+use crate::engines::bandpro::Bandpro;
+use crate::engines::diamond_types::{self, DiamondDoc};
+use crate::engines::loro::{LoroListDoc, LoroTextDoc};
+use crate::engines::yrs::{YrsArray, YrsText};
+use crate::trace::Trace;
+use crate::workload::{self, ListEngine, MergeSize, Measured, ScoreEngine, ScoreSize, TextEngine};
+
+/// Every workload, in the order `all` runs them.
+pub const WORKLOADS: [&str; 5] =
+    ["trace:automerge-paper", "trace:seph-blog1", "trace:friendsforever", "score-like", "concurrent-merge"];
+
+/// How big each workload is.
+#[derive(Clone, Copy, Debug)]
+pub struct Sizes {
+    /// Only the first this many txns of each trace (`None`: all of them).
+    pub trace_txns: Option<usize>,
+    /// The score-like workload.
+    pub score: ScoreSize,
+    /// The concurrent-merge workload.
+    pub merge: MergeSize,
+}
+
+impl Sizes {
+    /// The sizes of issue 2's benchmarks.
+    pub const FULL: Sizes = Sizes {
+        trace_txns: None,
+        score: ScoreSize { items: 100_000, updates: 10_000 },
+        merge: MergeSize { base: 10_000, edits: 5_000 },
+    };
+
+    /// Reduced sizes for criterion and tests.
+    pub const SMALL: Sizes = Sizes {
+        trace_txns: Some(5_000),
+        score: ScoreSize { items: 2_000, updates: 500 },
+        merge: MergeSize { base: 1_000, edits: 500 },
+    };
+}
+
+/// Whether `engine` runs `workload` (diamond-types has no maps, so no score-like).
+pub fn supports(workload: &str, engine: &str) -> bool {
+    !(engine == "diamond-types" && workload == "score-like")
+}
+
+/// Loads a trace named by a `trace:<name>` workload, cut to `sizes`.
+pub fn load_trace(workload: &str, sizes: &Sizes) -> Result<Trace, String> {
+    let name = workload.strip_prefix("trace:").ok_or_else(|| format!("{workload} is not a trace"))?;
+    let trace = Trace::load(name).map_err(|e| e.to_string())?;
+    Ok(match sizes.trace_txns {
+        Some(n) if n < trace.txns.len() => trace.truncated(n),
+        _ => trace,
+    })
+}
+
+fn trace_metrics(m: Measured) -> Vec<(String, f64)> {
+    let mut out = vec![("apply_ns".to_owned(), m.elapsed.as_nanos() as f64)];
+    if let Some(rss) = m.peak_rss {
+        out.push(("peak_rss_bytes".to_owned(), rss as f64));
+    }
+    out
+}
+
+fn text_trace<E: TextEngine>(trace: &Trace) -> Result<Measured, String> {
+    if trace.concurrent { workload::concurrent_trace::<E>(trace) } else { workload::sequential_trace::<E>(trace) }
+}
+
+/// Runs a trace on an engine.
+pub fn run_trace(trace: &Trace, engine: &str) -> Result<Measured, String> {
+    match engine {
+        "bandpro" => text_trace::<Bandpro>(trace),
+        "automerge" => text_trace::<AutomergeDoc>(trace),
+        "yrs" => text_trace::<YrsText>(trace),
+        "loro" => text_trace::<LoroTextDoc>(trace),
+        "diamond-types" if trace.concurrent => diamond_types::concurrent_trace(trace),
+        "diamond-types" => workload::sequential_trace::<DiamondDoc>(trace),
+        _ => Err(format!("unknown implementation {engine:?}")),
+    }
+}
+
+fn score<E: ScoreEngine>(size: ScoreSize) -> Result<Vec<(String, f64)>, String> {
+    let m = workload::score_like::<E>(size)?;
+    let mut out = vec![("total_ns".to_owned(), m.elapsed.as_nanos() as f64)];
+    if let Some(rss) = m.peak_rss {
+        out.push(("peak_rss_bytes".to_owned(), rss as f64));
+    }
+    Ok(out)
+}
+
+fn merge<E: ListEngine>(size: MergeSize) -> Result<Vec<(String, f64)>, String> {
+    let m = workload::concurrent_merge::<E>(size)?;
+    Ok(vec![("merge_ns".to_owned(), m.elapsed.as_nanos() as f64)])
+}
+
+/// Runs `workload` on `engine` once, in this process, and returns its metrics by name.
+pub fn run(workload: &str, engine: &str, sizes: &Sizes) -> Result<Vec<(String, f64)>, String> {
+    if !crate::engines::NAMES.contains(&engine) {
+        return Err(format!("unknown implementation {engine:?}; known: {}", crate::engines::NAMES.join(", ")));
+    }
+    if !supports(workload, engine) {
+        return Err(format!("{engine} does not run {workload}"));
+    }
+    if workload.starts_with("trace:") {
+        let trace = load_trace(workload, sizes)?;
+        return run_trace(&trace, engine).map(trace_metrics);
+    }
+    match (workload, engine) {
+        ("score-like", "bandpro") => score::<Bandpro>(sizes.score),
+        ("score-like", "automerge") => score::<AutomergeDoc>(sizes.score),
+        ("score-like", "yrs") => score::<YrsArray>(sizes.score),
+        ("score-like", "loro") => score::<LoroListDoc>(sizes.score),
+        ("concurrent-merge", "bandpro") => merge::<Bandpro>(sizes.merge),
+        ("concurrent-merge", "automerge") => merge::<AutomergeDoc>(sizes.merge),
+        ("concurrent-merge", "yrs") => merge::<YrsArray>(sizes.merge),
+        ("concurrent-merge", "loro") => merge::<LoroListDoc>(sizes.merge),
+        ("concurrent-merge", "diamond-types") => merge::<DiamondDoc>(sizes.merge),
+        _ => Err(format!("unknown workload {workload:?}; known: {}, all", WORKLOADS.join(", "))),
+    }
+}
