@@ -15,7 +15,8 @@ use crate::{
 /// One step of a simulation; the numbers pick replicas, objects, indices and values.
 #[derive(Clone, Copy, Debug)]
 pub struct Action {
-    /// What kind of step: edit, deliver, partition or heal.
+    /// What kind of step: edit, deliver, partition or heal, or reload (save and load again, as
+    /// after a crash).
     pub kind: u8,
     /// Chooses the acting replica.
     pub a: u64,
@@ -100,9 +101,10 @@ impl Sim {
         self.steps += 1;
         let n = self.replicas.len() as u64;
         let r = (action.a % n) as usize;
-        match action.kind % 8 {
+        match action.kind % 10 {
             0..=4 => self.edit(r, action.b, action.c),
-            5 | 6 => {
+            8 => self.reload(r),
+            5 | 6 | 9 => {
                 let to = (action.b % n) as usize;
                 if to != r && self.group[r] == self.group[to] {
                     self.deliver(r, to, action.c);
@@ -178,6 +180,19 @@ impl Sim {
             }
         };
         self.apply_patches(r, &commit.patches);
+    }
+
+    /// Saves a replica and loads it back as the same replica, as a restart would; waiting
+    /// changes are kept by the app across the restart, so they are re-offered.
+    fn reload(&mut self, r: usize) {
+        let doc = &self.replicas[r].doc;
+        let saved = doc.save();
+        let pending: Vec<Change> = doc.pending_changes().to_vec();
+        let mut loaded = Document::load_as(&saved, doc.replica()).expect("a saved document loads");
+        assert_eq!(loaded.hydrate(&ROOT).unwrap(), doc.hydrate(&ROOT).unwrap(), "reload changed the state");
+        assert_eq!(loaded.heads(), doc.heads());
+        assert!(loaded.apply_changes(pending).expect("re-offered changes").is_empty());
+        self.replicas[r].doc = loaded;
     }
 
     fn deliver(&mut self, from: usize, to: usize, c: u64) {

@@ -1,6 +1,7 @@
 //! The integration tests of `bandpro-crdt`, in one binary.
 
 mod format;
+mod hostile;
 mod laws;
 mod rejections;
 mod scenarios;
