@@ -8,7 +8,7 @@ use crate::engines::diamond_types::{self, DiamondDoc};
 use crate::engines::loro::{LoroListDoc, LoroTextDoc};
 use crate::engines::yrs::{YrsArray, YrsText};
 use crate::trace::Trace;
-use crate::workload::{self, ListEngine, MergeSize, Measured, ScoreEngine, ScoreSize, TextEngine};
+use crate::workload::{self, MergeSize, Measured, ScoreSize, TextEngine};
 
 /// Every workload, in the order `all` runs them.
 pub const WORKLOADS: [&str; 5] =
@@ -81,18 +81,27 @@ pub fn run_trace(trace: &Trace, engine: &str) -> Result<Measured, String> {
     }
 }
 
-fn score<E: ScoreEngine>(size: ScoreSize) -> Result<Vec<(String, f64)>, String> {
-    let m = workload::score_like::<E>(size)?;
-    let mut out = vec![("total_ns".to_owned(), m.elapsed.as_nanos() as f64)];
-    if let Some(rss) = m.peak_rss {
-        out.push(("peak_rss_bytes".to_owned(), rss as f64));
+/// Runs the score-like workload on an engine.
+pub fn run_score(engine: &str, size: ScoreSize) -> Result<Measured, String> {
+    match engine {
+        "bandpro" => workload::score_like::<Bandpro>(size),
+        "automerge" => workload::score_like::<AutomergeDoc>(size),
+        "yrs" => workload::score_like::<YrsArray>(size),
+        "loro" => workload::score_like::<LoroListDoc>(size),
+        _ => Err(format!("{engine} does not run score-like")),
     }
-    Ok(out)
 }
 
-fn merge<E: ListEngine>(size: MergeSize) -> Result<Vec<(String, f64)>, String> {
-    let m = workload::concurrent_merge::<E>(size)?;
-    Ok(vec![("merge_ns".to_owned(), m.elapsed.as_nanos() as f64)])
+/// Runs the concurrent-merge workload on an engine.
+pub fn run_merge(engine: &str, size: MergeSize) -> Result<Measured, String> {
+    match engine {
+        "bandpro" => workload::concurrent_merge::<Bandpro>(size),
+        "automerge" => workload::concurrent_merge::<AutomergeDoc>(size),
+        "yrs" => workload::concurrent_merge::<YrsArray>(size),
+        "loro" => workload::concurrent_merge::<LoroListDoc>(size),
+        "diamond-types" => workload::concurrent_merge::<DiamondDoc>(size),
+        _ => Err(format!("unknown implementation {engine:?}")),
+    }
 }
 
 /// Runs `workload` on `engine` once, in this process, and returns its metrics by name.
@@ -107,16 +116,19 @@ pub fn run(workload: &str, engine: &str, sizes: &Sizes) -> Result<Vec<(String, f
         let trace = load_trace(workload, sizes)?;
         return run_trace(&trace, engine).map(trace_metrics);
     }
-    match (workload, engine) {
-        ("score-like", "bandpro") => score::<Bandpro>(sizes.score),
-        ("score-like", "automerge") => score::<AutomergeDoc>(sizes.score),
-        ("score-like", "yrs") => score::<YrsArray>(sizes.score),
-        ("score-like", "loro") => score::<LoroListDoc>(sizes.score),
-        ("concurrent-merge", "bandpro") => merge::<Bandpro>(sizes.merge),
-        ("concurrent-merge", "automerge") => merge::<AutomergeDoc>(sizes.merge),
-        ("concurrent-merge", "yrs") => merge::<YrsArray>(sizes.merge),
-        ("concurrent-merge", "loro") => merge::<LoroListDoc>(sizes.merge),
-        ("concurrent-merge", "diamond-types") => merge::<DiamondDoc>(sizes.merge),
+    match workload {
+        "score-like" => {
+            let m = run_score(engine, sizes.score)?;
+            let mut out = vec![("total_ns".to_owned(), m.elapsed.as_nanos() as f64)];
+            if let Some(rss) = m.peak_rss {
+                out.push(("peak_rss_bytes".to_owned(), rss as f64));
+            }
+            Ok(out)
+        }
+        "concurrent-merge" => {
+            let m = run_merge(engine, sizes.merge)?;
+            Ok(vec![("merge_ns".to_owned(), m.elapsed.as_nanos() as f64)])
+        }
         _ => Err(format!("unknown workload {workload:?}; known: {}, all", WORKLOADS.join(", "))),
     }
 }

@@ -2,7 +2,7 @@
 
 use ::yrs::updates::decoder::Decode;
 use ::yrs::{
-    Any, Array, ArrayRef, Doc, GetString, In, Map, MapPrelim, Out, ReadTxn, StateVector, Text, TextRef, Transact,
+    Any, Array, ArrayRef, ClientID, Doc, GetString, In, Map, MapPrelim, OffsetKind, Options, Out, ReadTxn, StateVector, Text, TextRef, Transact,
     Update,
 };
 
@@ -40,7 +40,10 @@ fn int(out: Out) -> Option<i64> {
 
 impl YrsText {
     fn with_client(client: u64) -> Self {
-        let doc = Doc::with_client_id(client);
+        // Trace positions count unicode scalar values. Yrs counts UTF-8 bytes by default, or
+        // UTF-16 units: the traces' few non-ASCII characters (seph-blog1 has '↑' and '→') are all
+        // in the Basic Multilingual Plane, where UTF-16 units and scalar values coincide.
+        let doc = Doc::with_options(Options { offset_kind: OffsetKind::Utf16, ..Options::with_client_id(ClientID::new(client)) });
         let root = doc.get_or_insert_text("text");
         YrsDoc { doc, root }
     }
