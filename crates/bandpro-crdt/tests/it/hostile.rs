@@ -112,3 +112,32 @@ fn mutated_sync_messages_are_refused_or_apply_cleanly() {
         }
     }
 }
+
+/// Writes seed corpora for the fuzz targets when `BANDPRO_WRITE_FUZZ_SEEDS` names the fuzz
+/// folder (`BANDPRO_WRITE_FUZZ_SEEDS=$PWD/fuzz cargo test -p bandpro-crdt write_fuzz_seeds`).
+#[test]
+fn write_fuzz_seeds() {
+    let Ok(dir) = std::env::var("BANDPRO_WRITE_FUZZ_SEEDS") else { return };
+    let dir = std::path::Path::new(&dir).join("corpus");
+    let doc = sample_doc();
+    let write = |target: &str, name: &str, bytes: &[u8]| {
+        let d = dir.join(target);
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join(name), bytes).unwrap();
+    };
+    for (i, c) in doc.changes().enumerate() {
+        write("change_decode", &format!("change{i}"), &c.encode());
+    }
+    write("document_load", "sample", &doc.save());
+    let msg = SyncMessage {
+        heads: doc.heads(),
+        version_vector: Some(doc.version_vector()),
+        want_version_vector: true,
+        changes: doc.changes().cloned().collect(),
+    };
+    write("sync_message", "full", &msg.encode());
+    write("sync_message", "empty", &SyncState::new().generate_message(&Document::new()).unwrap());
+    let mut rng = Rng(7);
+    let actions: Vec<u8> = (0..700).map(|_| rng.next() as u8).collect();
+    write("replicas", "random", &actions);
+}
