@@ -292,6 +292,36 @@ impl Document {
         }
     }
 
+    /// Calls `f` with every key of a map and its visible (winning) value, in no particular
+    /// order; cheaper than one [`Document::get`] per key.
+    pub fn for_each_entry(&self, obj: &ObjId, mut f: impl FnMut(&str, Value)) -> Result<(), Error> {
+        let o = self.obj_index_of(obj)?;
+        let ObjState::Map(entries) = self.object_state(o) else {
+            return Err(Error::WrongObjectType {
+                obj: *obj,
+                actual: self.object_state(o).kind(),
+                expected: "map",
+            });
+        };
+        // Entries are sorted by key, then id: the winner of a key is its greatest id by Lamport
+        // order, found in one pass over each key's run.
+        let mut i = 0;
+        while i < entries.len() {
+            let key = entries[i].key;
+            let mut w = i;
+            let mut j = i + 1;
+            while j < entries.len() && entries[j].key == key {
+                if Self::cmp_ids(&self.replicas, entries[j].id, entries[w].id) == Ordering::Greater {
+                    w = j;
+                }
+                j += 1;
+            }
+            f(&self.keys[key as usize], self.ext_value(entries[w].id, &entries[w].value));
+            i = j;
+        }
+        Ok(())
+    }
+
     /// The number of keys of a map, or of elements of a list or text.
     pub fn length(&self, obj: &ObjId) -> Result<usize, Error> {
         let o = self.obj_index_of(obj)?;
@@ -1028,6 +1058,26 @@ impl Document {
         let (w, _) = Self::map_winner(&self.replicas, entries, k);
         let w = w?;
         entries.iter().find(|e| e.id == w).map(|e| (e.id, &e.value))
+    }
+
+    pub(crate) fn replica_index_of(&self, r: &ReplicaId) -> Option<u32> {
+        self.replica_index.get(r).copied()
+    }
+
+    pub(crate) fn replica_table(&self) -> &[ReplicaId] {
+        &self.replicas
+    }
+
+    pub(crate) fn ext_value_pub(&self, id: OpId, v: &IValue) -> Value {
+        self.ext_value(id, v)
+    }
+
+    /// The key under which the write `id` sits in map object `obj`, if it is still there.
+    pub(crate) fn map_key_of(&self, obj: u32, id: OpId) -> Option<String> {
+        let ObjState::Map(entries) = self.object_state(obj) else { return None };
+        let e = entries.iter().find(|e| e.id == id)?;
+        let (winner, _) = Self::map_winner(&self.replicas, entries, e.key);
+        (winner == Some(id)).then(|| self.keys[e.key as usize].to_string())
     }
 
     pub(crate) fn commit_local(&mut self, change: Change) {

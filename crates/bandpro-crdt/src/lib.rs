@@ -48,6 +48,7 @@ mod graph;
 mod id;
 mod leb;
 mod patch;
+mod revert;
 mod seq;
 #[cfg(feature = "sim")]
 pub mod sim;
@@ -66,6 +67,7 @@ pub use file_store::{FileStore, MAX_RECORD_BYTES, OpenReport, TornTail};
 pub use graph::VersionVector;
 pub use id::{ChangeHash, ObjId, ROOT, ReplicaId};
 pub use patch::{Patch, PatchAction};
+pub use revert::Reverted;
 pub use store::{MemoryStore, Store};
 pub use sync::{SyncMessage, SyncOptions, SyncState};
 pub use transaction::{Commit, Transaction};

@@ -454,6 +454,14 @@ impl<T: Clone> Seq<T> {
         Some((index, &self.arena[(r.content + off) as usize]))
     }
 
+    /// Where element `id` is: whether it is deleted, and how many visible elements precede it.
+    pub(crate) fn position_of(&self, id: OpId) -> Option<(bool, usize)> {
+        let (c, off) = self.find_id(id)?;
+        let r = self.run(c);
+        let before = self.visible_before(c) + if r.deleted { 0 } else { off as usize };
+        Some((r.deleted, before))
+    }
+
     /// The id spans covering the visible elements `[index, index + len)`, in order.
     pub(crate) fn spans_at(&self, index: usize, len: usize) -> Vec<(OpId, u32)> {
         let mut spans = Vec::new();

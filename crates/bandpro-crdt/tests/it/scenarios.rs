@@ -240,3 +240,46 @@ fn hydrate_shows_the_whole_tree() {
     assert_eq!(meta["title"], Hydrated::Scalar("Autumn Leaves".into()));
     assert_eq!(meta["bpm"], Hydrated::Scalar(132.into()));
 }
+
+#[test]
+fn revert_undoes_a_change_but_not_later_edits_by_others() {
+    let mut a = doc(1);
+    let (list, text) = a
+        .transact(|tx| {
+            tx.put(&ROOT, "tempo", 100)?;
+            let l = tx.put_object(&ROOT, "notes", ObjType::List)?;
+            let t = tx.put_object(&ROOT, "lyrics", ObjType::Text)?;
+            tx.splice_text(&t, 0, 0, "hello world")?;
+            let m = tx.insert_object(&l, 0, ObjType::Map)?;
+            tx.put(&m, "pitch", "C4")?;
+            tx.insert(&l, 1, "D4")?;
+            tx.put(&ROOT, "plays", ScalarValue::Counter(1))?;
+            Ok::<_, Error>((l, t))
+        })
+        .unwrap()
+        .0;
+    let before = a.hydrate(&ROOT).unwrap();
+    let c = a
+        .transact(|tx| {
+            tx.put(&ROOT, "tempo", 120)?;
+            tx.put(&ROOT, "title", "new")?;
+            tx.remove(&list, 0, 1)?;
+            tx.insert(&list, 1, "E4")?;
+            tx.splice_text(&text, 5, 6, "!")?;
+            tx.increment(&ROOT, "plays", 5)
+        })
+        .unwrap()
+        .1
+        .hash
+        .unwrap();
+    let mut b = a.fork_as(ReplicaId::from_u128(2));
+    let (reverted, _) = b.transact(|tx| tx.revert(&c)).unwrap();
+    assert_eq!(reverted.undone, 7);
+    assert_eq!(b.hydrate(&ROOT).unwrap(), before, "the deleted map came back as a copy");
+    // If someone overwrote the tempo after the change, reverting leaves their tempo alone.
+    a.transact(|tx| tx.put(&ROOT, "tempo", 140)).unwrap();
+    let (reverted, _) = a.transact(|tx| tx.revert(&c)).unwrap();
+    assert_eq!(reverted.superseded, 1);
+    assert_eq!(a.get(&ROOT, "tempo").unwrap(), Some(Value::from(140)));
+    assert_eq!(a.text(&text).unwrap(), "hello world");
+}
