@@ -57,6 +57,29 @@ pub enum Error {
         /// What was wrong with it.
         message: String,
     },
+    /// A score file (MusicXML, MXL, MIDI, ABC) is broken: not well-formed, not of the expected
+    /// format, or holding a value that cannot be right (a negative duration, a zero division).
+    #[error("{format} at {position}: {message}")]
+    Format {
+        /// The format being read (`"MusicXML"`, `"MXL"`, `"MIDI"`, `"ABC"`).
+        format: &'static str,
+        /// Where in the input the problem was found.
+        position: FilePosition,
+        /// What was wrong.
+        message: String,
+    },
+    /// A score file exceeds one of the documented size limits of [`crate::formats::limits`].
+    #[error("{format} at {position}: {what} exceeds the limit of {limit}")]
+    LimitExceeded {
+        /// The format being read.
+        format: &'static str,
+        /// Where in the input the limit was hit.
+        position: FilePosition,
+        /// What was counted ("input bytes", "parts", "uncompressed bytes", ...).
+        what: &'static str,
+        /// The limit that was exceeded.
+        limit: u64,
+    },
     /// A part, measure or voice index outside the score.
     #[error("{what} index {index} is out of range (len {len})")]
     IndexOutOfRange {
@@ -67,6 +90,42 @@ pub enum Error {
         /// How many there are.
         len: usize,
     },
+}
+
+/// A position in an input file, for errors and import warnings.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FilePosition {
+    /// Line and column, both 1-based (text formats: MusicXML, ABC).
+    LineColumn {
+        /// Line, 1-based.
+        line: u32,
+        /// Column in characters, 1-based.
+        column: u32,
+    },
+    /// A byte offset from the start of the input (binary formats: MIDI, zip containers).
+    Byte(u64),
+    /// A named entry of a container (`META-INF/container.xml` in an `.mxl` file), and a
+    /// position inside it.
+    Entry {
+        /// The entry's path in the container.
+        name: String,
+        /// The position inside the entry.
+        inner: Box<FilePosition>,
+    },
+    /// The position is not known (the whole input is at fault).
+    Unknown,
+}
+
+impl std::fmt::Display for FilePosition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FilePosition::LineColumn { line, column } => write!(f, "line {line}, column {column}"),
+            FilePosition::Byte(b) => write!(f, "byte {b}"),
+            FilePosition::Entry { name, inner } => write!(f, "`{name}`, {inner}"),
+            FilePosition::Unknown => f.write_str("an unknown position"),
+        }
+    }
 }
 
 /// Shorthand for results of this crate.

@@ -124,8 +124,14 @@ impl Articulations {
     pub const SLUR_START: Articulations = Articulations(1 << 11);
     /// Slur end.
     pub const SLUR_END: Articulations = Articulations(1 << 12);
+    /// A crescendo hairpin starts at this event.
+    pub const CRESCENDO_START: Articulations = Articulations(1 << 13);
+    /// A diminuendo hairpin starts at this event.
+    pub const DIMINUENDO_START: Articulations = Articulations(1 << 14);
+    /// A hairpin (crescendo or diminuendo) ends at this event.
+    pub const HAIRPIN_END: Articulations = Articulations(1 << 15);
 
-    const NAMES: [&'static str; 13] = [
+    const NAMES: [&'static str; 16] = [
         "staccato",
         "staccatissimo",
         "accent",
@@ -139,6 +145,9 @@ impl Articulations {
         "tremolo",
         "slur-start",
         "slur-end",
+        "crescendo-start",
+        "diminuendo-start",
+        "hairpin-end",
     ];
 
     /// True if every mark of `other` is present.
@@ -350,6 +359,8 @@ pub struct Event {
     pub lyrics: Vec<Lyric>,
     /// Chord symbol written at this event's onset.
     pub chord_symbol: Option<ChordSymbol>,
+    /// A cue note or rest: printed small as a guide to another part, not played.
+    pub cue: bool,
 }
 
 impl Event {
@@ -367,6 +378,7 @@ impl Event {
             dynamic: None,
             lyrics: Vec::new(),
             chord_symbol: None,
+            cue: false,
         }
     }
 

@@ -36,6 +36,7 @@ pub mod clef;
 pub mod duration;
 pub mod error;
 pub mod event;
+pub mod generate;
 pub mod instrument;
 pub mod interval;
 pub mod key;
@@ -48,6 +49,7 @@ pub mod roman;
 pub mod score_model;
 pub mod score_text;
 pub mod transpose;
+pub mod validate;
 pub mod view;
 
 pub use chord_symbol::{ChordQuality, ChordSymbol};

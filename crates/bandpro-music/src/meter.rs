@@ -164,6 +164,10 @@ impl TimeSignature {
     /// The 1-based beat position as a rational in beats: beat 1 is the downbeat, 2.5 is halfway
     /// through the second beat.
     pub fn beat_position(&self, onset: Rational) -> Rational {
+        if !self.is_additive() && !self.is_compound() && !self.is_irregular() {
+            // Every beat is one denominator unit.
+            return onset * Rational::from_int(self.denominator as i64) + Rational::ONE;
+        }
         let (i, off) = self.beat_of(onset);
         let len = self.unit() * Rational::from_int(self.beat_units(i) as i64);
         Rational::from_int(i as i64 + 1) + off / len

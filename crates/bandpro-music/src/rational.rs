@@ -59,6 +59,10 @@ impl Rational {
 
     /// `num/den`, reduced. Panics if `den == 0`; see [`Rational::try_new`].
     pub const fn new(num: i64, den: i64) -> Rational {
+        if den > 0 && num != i64::MIN {
+            let g = gcd(num.unsigned_abs(), den as u64) as i64;
+            return Rational { num: num / g, den: den / g };
+        }
         match Self::reduce128(num as i128, den as i128) {
             Some(r) => r,
             None => panic!("invalid rational: zero denominator or overflow"),
@@ -69,6 +73,9 @@ impl Rational {
     pub fn try_new(num: i64, den: i64) -> Result<Rational> {
         if den == 0 {
             return Err(Error::ZeroDenominator);
+        }
+        if den > 0 {
+            return Ok(Self::reduce64(num, den));
         }
         Self::reduce128(num as i128, den as i128).ok_or(Error::Overflow)
     }
@@ -129,6 +136,12 @@ impl Rational {
         self.num as f64 / self.den as f64
     }
 
+    /// Reduce `num/den` (den > 0) with 64-bit arithmetic.
+    fn reduce64(num: i64, den: i64) -> Rational {
+        let g = gcd(num.unsigned_abs(), den as u64) as i64;
+        if g > 1 { Rational { num: num / g, den: den / g } } else { Rational { num, den } }
+    }
+
     /// Checked addition.
     pub fn checked_add(self, rhs: Rational) -> Option<Rational> {
         if self.den == rhs.den {
@@ -136,12 +149,19 @@ impl Rational {
             if self.den == 1 {
                 return Some(Rational { num: n, den: 1 });
             }
-            let g = gcd(n.unsigned_abs(), self.den as u64) as i64;
-            return Some(Rational { num: n / g, den: self.den / g });
+            return Some(Self::reduce64(n, self.den));
         }
-        let g = gcd(self.den as u64, rhs.den as u64) as i128;
-        let l = self.den as i128 / g * rhs.den as i128;
-        let n = self.num as i128 * (l / self.den as i128) + rhs.num as i128 * (l / rhs.den as i128);
+        // Fast path in 64 bits; fall back to 128 bits only on overflow.
+        let g = gcd(self.den as u64, rhs.den as u64) as i64;
+        let (a, b) = (self.den / g, rhs.den / g);
+        if let (Some(l), Some(x), Some(y)) =
+            (a.checked_mul(rhs.den), self.num.checked_mul(b), rhs.num.checked_mul(a))
+            && let Some(n) = x.checked_add(y)
+        {
+            return Some(Self::reduce64(n, l));
+        }
+        let l = a as i128 * rhs.den as i128;
+        let n = self.num as i128 * b as i128 + rhs.num as i128 * a as i128;
         Self::reduce128(n, l)
     }
 
@@ -152,6 +172,9 @@ impl Rational {
 
     /// Checked multiplication.
     pub fn checked_mul(self, rhs: Rational) -> Option<Rational> {
+        if let (Some(n), Some(d)) = (self.num.checked_mul(rhs.num), self.den.checked_mul(rhs.den)) {
+            return Some(Self::reduce64(n, d));
+        }
         Self::reduce128(self.num as i128 * rhs.num as i128, self.den as i128 * rhs.den as i128)
     }
 

@@ -71,12 +71,98 @@ pub struct MeasureInfo {
     /// True for a measure meant to be incomplete (an anacrusis or the closing partial measure):
     /// `measure-underfull` does not fire on it.
     pub pickup: bool,
+    /// A repeated section starts at the beginning of this measure (`|:`).
+    pub repeat_start: bool,
+    /// A repeated section ends at the end of this measure (`:|`): how many times the section is
+    /// played in all (2 for a plain repeat).
+    pub repeat_end: Option<u8>,
+    /// Volta brackets (first and second endings) this measure belongs to: bit `n - 1` set for
+    /// ending `n` (1..=16). 0 outside endings.
+    pub ending: u16,
+    /// Navigation marks: segno, coda, fine, to coda, da capo, dal segno.
+    pub jumps: Jumps,
+    /// A tempo mark in force from the start of this measure.
+    pub tempo: Option<Tempo>,
+}
+
+/// A metronome mark: `bpm` beats of length `beat` per minute (a dotted quarter = 60 in 6/8 is
+/// `beat` 3/8, `bpm` 60).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Tempo {
+    /// Length of the beat unit in whole notes.
+    pub beat: Rational,
+    /// Beats per minute (exact: 72.5 is 145/2).
+    pub bpm: Rational,
+}
+
+impl Tempo {
+    /// Quarter notes per minute.
+    pub fn quarter_bpm(self) -> Rational {
+        self.bpm * self.beat * Rational::from_int(4)
+    }
+}
+
+/// Navigation marks of a measure, as a small bit set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Jumps(u8);
+
+impl Jumps {
+    /// No mark.
+    pub const NONE: Jumps = Jumps(0);
+    /// A segno sign at the start of the measure.
+    pub const SEGNO: Jumps = Jumps(1);
+    /// A coda sign at the start of the measure (where "to coda" jumps to).
+    pub const CODA: Jumps = Jumps(1 << 1);
+    /// "Fine": the piece ends here after a D.C. or D.S.
+    pub const FINE: Jumps = Jumps(1 << 2);
+    /// "To coda": after a D.C. or D.S., jump to the coda from the end of this measure.
+    pub const TO_CODA: Jumps = Jumps(1 << 3);
+    /// "Da capo": jump back to the beginning at the end of this measure.
+    pub const DA_CAPO: Jumps = Jumps(1 << 4);
+    /// "Dal segno": jump back to the segno at the end of this measure.
+    pub const DAL_SEGNO: Jumps = Jumps(1 << 5);
+
+    /// True if every mark of `other` is present.
+    pub const fn contains(self, other: Jumps) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// Both sets together.
+    pub const fn union(self, other: Jumps) -> Jumps {
+        Jumps(self.0 | other.0)
+    }
+
+    /// True if empty.
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The raw bits.
+    pub const fn bits(self) -> u8 {
+        self.0
+    }
+}
+
+impl std::ops::BitOr for Jumps {
+    type Output = Jumps;
+    fn bitor(self, rhs: Jumps) -> Jumps {
+        self.union(rhs)
+    }
 }
 
 impl MeasureInfo {
     /// A full measure.
     pub const fn new(time: TimeSignature, key: Key) -> MeasureInfo {
-        MeasureInfo { time, key, pickup: false }
+        MeasureInfo {
+            time,
+            key,
+            pickup: false,
+            repeat_start: false,
+            repeat_end: None,
+            ending: 0,
+            jumps: Jumps::NONE,
+            tempo: None,
+        }
     }
 
     /// The nominal length (the time signature's).

@@ -1,0 +1,1134 @@
+//! The per-measure validation engine.
+//!
+//! [`validate_measure`] judges one measure `m`, reading only `m - 1` (the last event of each
+//! voice, and accidentals for courtesy detection), `m` and `m + 1` (the first event of each
+//! voice). Full validation is this function for every measure, range validation for the
+//! measures of the range, so the two agree by construction.
+//!
+//! Inside a measure all times become integer ticks (the least common multiple of the measure's
+//! denominators), the voices of pitched parts become *tracks*, and the measure is cut into
+//! *slices* at every event onset: a slices x tracks table says what each track sounds at each
+//! slice. Voice leading compares consecutive slices (the first slice with the end of the
+//! previous measure), harmony recognises the chord of each slice with a table lookup.
+
+use crate::chord::{Candidate, identify_mask};
+use crate::chord_symbol::{ChordQuality, ChordSymbol};
+use crate::event::{AccidentalDisplay, Event, EventId};
+use crate::interval::Interval;
+use crate::pitch::{Pitch, PitchName, Step};
+use crate::rational::Rational;
+use crate::view::ScoreView;
+
+use super::{Detail, Diagnostic, Fix, Location, Rule, Severity, ValidationConfig};
+
+const NONE: u32 = u32::MAX;
+
+/// What a track sounds at a moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Sound {
+    midi: i16,
+    /// Sounding pitch.
+    pitch: Pitch,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Track {
+    part: usize,
+    voice: usize,
+    voice_leading: bool,
+    shift: Interval,
+    evs: (usize, usize),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Ev {
+    start: i64,
+    end: i64,
+    /// Index in the view's event slice.
+    idx: u32,
+    /// Top note, sounding; `None` for rests.
+    top: Option<Sound>,
+    /// At least one note is struck (not a tie continuation).
+    attack: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Slice {
+    time: i64,
+    mask: u16,
+    bass: Option<Sound>,
+    chord: Option<Candidate>,
+    /// Track sounding highest.
+    top_track: u32,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct SymbolAt {
+    part: usize,
+    voice: usize,
+    idx: usize,
+    tick: i64,
+    symbol: ChordSymbol,
+}
+
+/// Reusable buffers.
+#[derive(Debug, Default)]
+pub(super) struct Scratch {
+    tracks: Vec<Track>,
+    evs: Vec<Ev>,
+    times: Vec<i64>,
+    slices: Vec<Slice>,
+    cells: Vec<u32>,
+    carry: Vec<Option<Sound>>,
+    moved: Vec<u32>,
+    next_in_bucket: Vec<u32>,
+    order: Vec<u32>,
+    symbols: Vec<SymbolAt>,
+    staff_notes: Vec<(Rational, usize, usize, usize)>,
+}
+
+fn gcd(a: i64, b: i64) -> i64 {
+    let (mut a, mut b) = (a.abs(), b.abs());
+    while b != 0 {
+        let t = a % b;
+        a = b;
+        b = t;
+    }
+    a.max(1)
+}
+
+fn lcm(a: i64, b: i64) -> Option<i64> {
+    (a / gcd(a, b)).checked_mul(b)
+}
+
+/// Sounding pitch of a written pitch under a transposition, without the range checks of
+/// [`Pitch::transpose`] (alterations are clamped; such spellings are absurd anyway).
+fn shift_pitch(p: Pitch, shift: Interval) -> Pitch {
+    if shift == Interval::UNISON {
+        return p;
+    }
+    let di = p.diatonic_index() + shift.diatonic();
+    let octave = di.div_euclid(7);
+    let step = Step::from_index(di);
+    let alter = p.midi() + shift.semitones() - ((octave + 1) * 12 + step.semitones());
+    Pitch { step, alter: alter.clamp(-3, 3) as i8, octave: octave.clamp(-10, 20) as i8 }
+}
+
+fn sound_of(p: Pitch, shift: Interval) -> Sound {
+    let s = shift_pitch(p, shift);
+    Sound { midi: (p.midi() + shift.semitones()) as i16, pitch: s }
+}
+
+/// The first non-grace event of a voice in measure `m`, if it starts the measure.
+fn first_event(view: &dyn ScoreView, part: usize, m: usize, voice: usize) -> Option<&Event> {
+    if m >= view.measure_count() || voice >= view.voice_count(part, m) {
+        return None;
+    }
+    view.events(part, m, voice).iter().find(|e| !e.is_grace()).filter(|e| e.onset.is_zero())
+}
+
+/// The last non-grace event of a voice in measure `m`, if it reaches the barline.
+fn last_event(view: &dyn ScoreView, part: usize, m: usize, voice: usize) -> Option<&Event> {
+    if voice >= view.voice_count(part, m) {
+        return None;
+    }
+    let len = view.measure(m).length();
+    view.events(part, m, voice).iter().rev().find(|e| !e.is_grace()).filter(|e| e.end() == len)
+}
+
+fn top_sound(e: &Event, shift: Interval) -> Option<Sound> {
+    e.top_note().map(|n| sound_of(n.pitch, shift))
+}
+
+struct Out<'a> {
+    config: &'a ValidationConfig,
+    out: &'a mut Vec<Diagnostic>,
+    measure: usize,
+    time: crate::meter::TimeSignature,
+}
+
+impl Out<'_> {
+    fn loc(&self, part: usize, voice: usize, event: Option<EventId>, onset: Rational) -> Location {
+        Location { part, measure: self.measure, voice, event, onset, beat: self.time.beat_position(onset) }
+    }
+
+    fn push(
+        &mut self,
+        rule: Rule,
+        location: Location,
+        related: Option<Location>,
+        detail: Detail,
+        fix: Option<Fix>,
+    ) {
+        if let Some(severity) = self.config.severity_of(rule) {
+            self.push_with(rule, severity, location, related, detail, fix);
+        }
+    }
+
+    fn push_with(
+        &mut self,
+        rule: Rule,
+        severity: Severity,
+        location: Location,
+        related: Option<Location>,
+        detail: Detail,
+        fix: Option<Fix>,
+    ) {
+        self.out.push(Diagnostic { rule, severity, location, related, detail, fix });
+    }
+}
+
+/// Judge measure `m`, appending its diagnostics to `out`.
+pub(super) fn validate_measure(
+    view: &dyn ScoreView,
+    m: usize,
+    config: &ValidationConfig,
+    sc: &mut Scratch,
+    out: &mut Vec<Diagnostic>,
+) {
+    let info = *view.measure(m);
+    let mut o = Out { config, out, measure: m, time: info.time };
+    sc.symbols.clear();
+    notation_rules(view, m, &mut o, sc);
+    if config.enabled(Rule::AccidentalRedundant) {
+        for p in 0..view.part_count() {
+            if !view.part(p).unpitched {
+                accidental_rules(view, m, p, &mut o, sc);
+            }
+        }
+    }
+    if build_slices(view, m, sc) {
+        voice_leading_rules(&mut o, sc, view, m);
+        harmony_rules(view, m, &mut o, sc);
+    }
+}
+
+fn notation_rules(view: &dyn ScoreView, m: usize, o: &mut Out<'_>, sc: &mut Scratch) {
+    let info = *view.measure(m);
+    let len = info.length();
+    let cfg = o.config;
+    for p in 0..view.part_count() {
+        let part = view.part(p);
+        let shift = part.transposition;
+        for v in 0..view.voice_count(p, m) {
+            let evs = view.events(p, m, v);
+            if evs.is_empty() {
+                continue;
+            }
+            // measure-underfull / measure-overfull
+            let end = evs.iter().filter(|e| !e.is_grace()).map(|e| e.end()).max().unwrap_or(Rational::ZERO);
+            if end > len {
+                let first_over = evs.iter().find(|e| !e.is_grace() && e.end() > len).unwrap_or(&evs[0]);
+                let loc = o.loc(p, v, Some(first_over.id), first_over.onset);
+                o.push(
+                    Rule::MeasureOverfull,
+                    loc,
+                    None,
+                    Detail::MeasureLength { expected: len, actual: end },
+                    Some(Fix::Shorten(end - len)),
+                );
+            } else if end < len && !info.pickup {
+                let last = evs.iter().rev().find(|e| !e.is_grace()).unwrap_or(&evs[evs.len() - 1]);
+                let loc = o.loc(p, v, Some(last.id), end);
+                o.push(
+                    Rule::MeasureUnderfull,
+                    loc,
+                    None,
+                    Detail::MeasureLength { expected: len, actual: end },
+                    Some(Fix::AddRest(len - end)),
+                );
+            }
+            // tuplet-incomplete
+            if cfg.enabled(Rule::TupletIncomplete) && evs.iter().any(|e| !e.tuplets.is_empty()) {
+                let depth = evs.iter().map(|e| e.tuplets.len()).max().unwrap_or(0);
+                for level in 0..depth {
+                    let mut i = 0;
+                    while i < evs.len() {
+                        let Some(mark) = evs[i].tuplets.get(level).copied() else {
+                            i += 1;
+                            continue;
+                        };
+                        let mut sum = Rational::ZERO;
+                        let mut j = i;
+                        while j < evs.len()
+                            && evs[j].tuplets.get(level).is_some_and(|t| t.group == mark.group)
+                        {
+                            sum += evs[j].time_taken();
+                            j += 1;
+                        }
+                        if sum != mark.span {
+                            let loc = o.loc(p, v, Some(evs[i].id), evs[i].onset);
+                            o.push(
+                                Rule::TupletIncomplete,
+                                loc,
+                                None,
+                                Detail::Tuplet { ratio: mark.ratio, expected: mark.span, actual: sum },
+                                None,
+                            );
+                        }
+                        i = j;
+                    }
+                }
+            }
+            for (i, e) in evs.iter().enumerate() {
+                if let Some(sym) = e.chord_symbol {
+                    sc.symbols.push(SymbolAt { part: p, voice: v, idx: i, tick: 0, symbol: sym });
+                }
+                // tie-pitch-mismatch
+                if cfg.enabled(Rule::TieMismatch) && !e.is_grace() && e.notes().iter().any(|n| n.tie.starts())
+                {
+                    let (next, next_measure) = match evs[i + 1..].iter().find(|x| !x.is_grace()) {
+                        Some(x) => (Some(x), m),
+                        None => (first_event(view, p, m + 1, v), m + 1),
+                    };
+                    for n in e.notes().iter().filter(|n| n.tie.starts()) {
+                        let target = next.and_then(|x| x.notes().iter().find(|t| t.pitch == n.pitch));
+                        if target.is_some() {
+                            continue;
+                        }
+                        let same_sound =
+                            next.and_then(|x| x.notes().iter().find(|t| t.pitch.midi() == n.pitch.midi()));
+                        let to = same_sound.or_else(|| next.and_then(|x| x.notes().first())).map(|t| t.pitch);
+                        let related = next.map(|x| {
+                            let ts = view.measure(next_measure.min(view.measure_count() - 1)).time;
+                            Location {
+                                part: p,
+                                measure: next_measure,
+                                voice: v,
+                                event: Some(x.id),
+                                onset: x.onset,
+                                beat: ts.beat_position(x.onset),
+                            }
+                        });
+                        let fix = match (next, same_sound) {
+                            (Some(x), Some(t)) => {
+                                Some(Fix::SetPitch { event: x.id, from: t.pitch, to: n.pitch })
+                            }
+                            _ => Some(Fix::RemoveTie { event: e.id }),
+                        };
+                        let loc = o.loc(p, v, Some(e.id), e.onset);
+                        o.push(Rule::TieMismatch, loc, related, Detail::Tie { from: n.pitch, to }, fix);
+                    }
+                }
+                // out-of-range
+                if let (Some(sev), Some(pro), Some(prac)) =
+                    (cfg.severity_of(Rule::OutOfRange), part.professional_range, part.practical_range)
+                    && !part.unpitched
+                {
+                    for n in e.notes().iter().filter(|n| !n.tie.stops()) {
+                        let midi = n.pitch.midi() + shift.semitones();
+                        let (range, professional, severity) = if !pro.contains_midi(midi) {
+                            (pro, true, sev)
+                        } else if !prac.contains_midi(midi) {
+                            (prac, false, sev.milder())
+                        } else {
+                            continue;
+                        };
+                        let fix = [-24, -12, 12, 24]
+                            .into_iter()
+                            .filter(|d| prac.contains_midi(midi + d))
+                            .min_by_key(|d: &i32| d.abs())
+                            .and_then(|d| {
+                                let iv = Interval::from_parts(7 * d / 12, d);
+                                n.pitch.transpose(iv).ok()
+                            })
+                            .map(|to| Fix::SetPitch { event: e.id, from: n.pitch, to });
+                        let loc = o.loc(p, v, Some(e.id), e.onset);
+                        let pitch = shift_pitch(n.pitch, shift);
+                        o.push_with(
+                            Rule::OutOfRange,
+                            severity,
+                            loc,
+                            None,
+                            Detail::Range { pitch, range, professional },
+                            fix,
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn accidental_rules(view: &dyn ScoreView, m: usize, p: usize, o: &mut Out<'_>, sc: &mut Scratch) {
+    let voices = view.voice_count(p, m);
+    let shown = (0..voices).any(|v| {
+        view.events(p, m, v)
+            .iter()
+            .any(|e| e.notes().iter().any(|n| n.accidental == AccidentalDisplay::Shown))
+    });
+    if !shown {
+        return;
+    }
+    let key = view.measure(m).key;
+    let staves = view.part(p).staves.max(1) as usize;
+    for staff in 0..staves {
+        sc.staff_notes.clear();
+        for v in 0..voices {
+            for (i, e) in view.events(p, m, v).iter().enumerate() {
+                if e.staff as usize == staff || (staff + 1 == staves && e.staff as usize >= staves) {
+                    for k in 0..e.notes().len() {
+                        sc.staff_notes.push((e.onset, v, i, k));
+                    }
+                }
+            }
+        }
+        sc.staff_notes.sort_by_key(|x| (x.0, x.1));
+        // Alteration in force per (step, octave); i8::MIN = the key signature's.
+        let mut state = [i8::MIN; 7 * 12];
+        let slot = |p: Pitch| p.step.index() as usize + 7 * (p.octave as i32 + 1).clamp(0, 11) as usize;
+        // The previous measure's last alteration of each (step, octave) on this staff.
+        let mut prev_state: Option<[i8; 7 * 12]> = None;
+        for &(_, v, i, k) in &sc.staff_notes {
+            let e = &view.events(p, m, v)[i];
+            let n = e.notes()[k];
+            let s = slot(n.pitch);
+            let in_force = if state[s] == i8::MIN { key.signature_alter(n.pitch.step) } else { state[s] };
+            if n.accidental == AccidentalDisplay::Shown && n.pitch.alter == in_force && !n.tie.stops() {
+                let courtesy = state[s] == i8::MIN && {
+                    let prev =
+                        prev_state.get_or_insert_with(|| previous_alterations(view, m, p, staff, staves));
+                    prev[s] != i8::MIN && prev[s] != n.pitch.alter
+                };
+                if !courtesy {
+                    let loc = o.loc(p, v, Some(e.id), e.onset);
+                    o.push(
+                        Rule::AccidentalRedundant,
+                        loc,
+                        None,
+                        Detail::Accidental { pitch: n.pitch },
+                        Some(Fix::RemoveAccidental { event: e.id }),
+                    );
+                }
+            }
+            state[s] = n.pitch.alter;
+        }
+    }
+}
+
+fn previous_alterations(
+    view: &dyn ScoreView,
+    m: usize,
+    p: usize,
+    staff: usize,
+    staves: usize,
+) -> [i8; 7 * 12] {
+    let mut st = [i8::MIN; 7 * 12];
+    if m == 0 {
+        return st;
+    }
+    let mut notes: Vec<(Rational, Pitch)> = Vec::new();
+    for v in 0..view.voice_count(p, m - 1) {
+        for e in view.events(p, m - 1, v) {
+            if e.staff as usize == staff || (staff + 1 == staves && e.staff as usize >= staves) {
+                notes.extend(e.notes().iter().map(|n| (e.onset, n.pitch)));
+            }
+        }
+    }
+    notes.sort_by_key(|x| x.0);
+    for (_, pitch) in notes {
+        st[pitch.step.index() as usize + 7 * (pitch.octave as i32 + 1).clamp(0, 11) as usize] = pitch.alter;
+    }
+    st
+}
+
+/// Build tracks, ticks, slices and the slice table. Returns false if the measure's rhythm
+/// needs ticks finer than 2^40 per whole note (then slice-based rules skip it).
+fn build_slices(view: &dyn ScoreView, m: usize, sc: &mut Scratch) -> bool {
+    let info = *view.measure(m);
+    let len = info.length();
+    sc.tracks.clear();
+    sc.evs.clear();
+    sc.times.clear();
+    sc.slices.clear();
+    sc.cells.clear();
+    sc.carry.clear();
+    // Ticks per whole note.
+    let mut l = len.denom();
+    for p in 0..view.part_count() {
+        if view.part(p).unpitched {
+            continue;
+        }
+        for v in 0..view.voice_count(p, m) {
+            for e in view.events(p, m, v) {
+                if e.is_grace() {
+                    continue;
+                }
+                let Some(a) = lcm(l, e.onset.denom()) else { return false };
+                let Some(b) = lcm(a, e.duration.denom()) else { return false };
+                l = b;
+                if l > 1 << 40 {
+                    return false;
+                }
+            }
+        }
+    }
+    for s in &sc.symbols {
+        let e = &view.events(s.part, m, s.voice)[s.idx];
+        match lcm(l, e.onset.denom()) {
+            Some(x) if x <= 1 << 40 => l = x,
+            _ => return false,
+        }
+    }
+    let tick = |r: Rational| r.numer() * (l / r.denom());
+    for s in &mut sc.symbols {
+        s.tick = tick(view.events(s.part, m, s.voice)[s.idx].onset);
+    }
+    sc.times.push(0);
+    for p in 0..view.part_count() {
+        let part = view.part(p);
+        if part.unpitched {
+            continue;
+        }
+        for v in 0..view.voice_count(p, m) {
+            let evs = view.events(p, m, v);
+            if evs.is_empty() {
+                continue;
+            }
+            let start = sc.evs.len();
+            for (i, e) in evs.iter().enumerate() {
+                if e.is_grace() {
+                    continue;
+                }
+                let s = tick(e.onset);
+                sc.times.push(s);
+                sc.evs.push(Ev {
+                    start: s,
+                    end: s + tick(e.duration),
+                    idx: i as u32,
+                    top: top_sound(e, part.transposition),
+                    attack: e.notes().iter().any(|n| !n.tie.stops()),
+                });
+            }
+            sc.tracks.push(Track {
+                part: p,
+                voice: v,
+                voice_leading: true,
+                shift: part.transposition,
+                evs: (start, sc.evs.len()),
+            });
+            let carry = if m > 0 {
+                last_event(view, p, m - 1, v).and_then(|e| top_sound(e, part.transposition))
+            } else {
+                None
+            };
+            sc.carry.push(carry);
+        }
+    }
+    sc.times.extend(sc.symbols.iter().map(|s| s.tick));
+    sc.times.sort_unstable();
+    sc.times.dedup();
+    let t_count = sc.tracks.len();
+    sc.cells.resize(sc.times.len() * t_count, NONE);
+    for (t, tr) in sc.tracks.iter().enumerate() {
+        let evs = &sc.evs[tr.evs.0..tr.evs.1];
+        let mut i = 0;
+        for (s, &time) in sc.times.iter().enumerate() {
+            while i < evs.len() && evs[i].end <= time {
+                i += 1;
+            }
+            if i < evs.len() && evs[i].start <= time && evs[i].top.is_some() {
+                sc.cells[s * t_count + t] = (tr.evs.0 + i) as u32;
+            }
+        }
+    }
+    for (s, &time) in sc.times.iter().enumerate() {
+        let mut mask = 0u16;
+        let mut bass: Option<Sound> = None;
+        let mut top: (i16, u32) = (i16::MIN, NONE);
+        for (t, tr) in sc.tracks.iter().enumerate() {
+            let c = sc.cells[s * t_count + t];
+            if c == NONE {
+                continue;
+            }
+            let ev = sc.evs[c as usize];
+            let e = &view.events(tr.part, m, tr.voice)[ev.idx as usize];
+            for n in e.notes() {
+                let midi = (n.pitch.midi() + tr.shift.semitones()) as i16;
+                mask |= 1 << (midi as i32).rem_euclid(12);
+                if bass.is_none_or(|b| midi < b.midi) {
+                    bass = Some(Sound { midi, pitch: shift_pitch(n.pitch, tr.shift) });
+                }
+            }
+            if let Some(tp) = ev.top
+                && tp.midi > top.0
+            {
+                top = (tp.midi, t as u32);
+            }
+        }
+        let chord = match bass {
+            Some(b) if mask.count_ones() >= 3 => identify_mask(mask, (b.midi as i32).rem_euclid(12) as u8),
+            _ => None,
+        };
+        sc.slices.push(Slice { time, mask, bass, chord, top_track: top.1 });
+    }
+    true
+}
+
+/// Restrict voice leading to the configured parts.
+fn voice_leading_enabled(config: &ValidationConfig, part: usize) -> bool {
+    config.voice_leading_parts.as_ref().is_none_or(|ps| ps.contains(&part))
+}
+
+fn pc(midi: i16) -> usize {
+    (midi as i32).rem_euclid(12) as usize
+}
+
+fn voice_leading_rules(o: &mut Out<'_>, sc: &mut Scratch, view: &dyn ScoreView, m: usize) {
+    let cfg = o.config;
+    for tr in sc.tracks.iter_mut() {
+        tr.voice_leading = voice_leading_enabled(cfg, tr.part);
+    }
+    let pairs = [Rule::ParallelFifths, Rule::ParallelOctaves, Rule::HiddenFifths, Rule::HiddenOctaves]
+        .iter()
+        .any(|r| cfg.enabled(*r));
+    let order_rules =
+        [Rule::VoiceCrossing, Rule::VoiceOverlap, Rule::SpacingTooWide].iter().any(|r| cfg.enabled(*r));
+    let t_count = sc.tracks.len();
+    // Location of track t's event at cell c.
+    let loc_of = |o: &Out<'_>, sc: &Scratch, t: usize, c: u32| -> Location {
+        let tr = sc.tracks[t];
+        let e = &view.events(tr.part, m, tr.voice)[sc.evs[c as usize].idx as usize];
+        o.loc(tr.part, tr.voice, Some(e.id), e.onset)
+    };
+    for s in 0..sc.slices.len() {
+        let time = sc.slices[s].time;
+        let prev = |sc: &Scratch, t: usize| -> Option<Sound> {
+            if s == 0 {
+                sc.carry[t]
+            } else {
+                let c = sc.cells[(s - 1) * t_count + t];
+                if c == NONE { None } else { sc.evs[c as usize].top }
+            }
+        };
+        let cur = |sc: &Scratch, t: usize| -> Option<(Sound, bool, u32)> {
+            let c = sc.cells[s * t_count + t];
+            if c == NONE {
+                return None;
+            }
+            let ev = sc.evs[c as usize];
+            ev.top.map(|snd| (snd, ev.start == time && ev.attack, c))
+        };
+        if pairs {
+            sc.moved.clear();
+            let mut head = [NONE; 12];
+            sc.next_in_bucket.clear();
+            sc.next_in_bucket.resize(t_count, NONE);
+            for t in 0..t_count {
+                if !sc.tracks[t].voice_leading {
+                    continue;
+                }
+                if let (Some(p), Some((c, true, _))) = (prev(sc, t), cur(sc, t))
+                    && p.midi != c.midi
+                {
+                    sc.moved.push(t as u32);
+                    let b = pc(c.midi);
+                    sc.next_in_bucket[t] = head[b];
+                    head[b] = t as u32;
+                }
+            }
+            for mi in 0..sc.moved.len() {
+                let a = sc.moved[mi] as usize;
+                let (ca, _, cell_a) = cur(sc, a).expect("moved tracks sound");
+                let pa = prev(sc, a).expect("moved tracks sounded");
+                for d in [0usize, 7, 5] {
+                    let mut b = head[(pc(ca.midi) + d) % 12];
+                    while b != NONE {
+                        let bi = b as usize;
+                        b = sc.next_in_bucket[bi];
+                        if bi <= a {
+                            continue;
+                        }
+                        let (cb, _, cell_b) = cur(sc, bi).expect("bucketed tracks sound");
+                        let pb = prev(sc, bi).expect("bucketed tracks sounded");
+                        check_pair(o, sc, (a, pa, ca, cell_a), (bi, pb, cb, cell_b), &loc_of);
+                    }
+                }
+            }
+        }
+        if order_rules {
+            sc.order.clear();
+            for t in 0..t_count {
+                if sc.tracks[t].voice_leading && cur(sc, t).is_some() {
+                    sc.order.push(t as u32);
+                }
+            }
+            let n = sc.order.len();
+            for i in 0..n.saturating_sub(1) {
+                let (u, l) = (sc.order[i] as usize, sc.order[i + 1] as usize);
+                let (cu, au, cell_u) = cur(sc, u).expect("ordered tracks sound");
+                let (cl, al, cell_l) = cur(sc, l).expect("ordered tracks sound");
+                if !(au || al) {
+                    continue;
+                }
+                let crossing = cl.midi > cu.midi;
+                if crossing {
+                    let loc = loc_of(o, sc, l, cell_l);
+                    let rel = loc_of(o, sc, u, cell_u);
+                    o.push(
+                        Rule::VoiceCrossing,
+                        loc,
+                        Some(rel),
+                        Detail::Pair { this: cl.pitch, other: cu.pitch },
+                        None,
+                    );
+                } else if let (Some(pu), Some(pl)) = (prev(sc, u), prev(sc, l)) {
+                    if al && pl.midi != cl.midi && cl.midi > pu.midi {
+                        let loc = loc_of(o, sc, l, cell_l);
+                        let rel = loc_of(o, sc, u, cell_u);
+                        o.push(
+                            Rule::VoiceOverlap,
+                            loc,
+                            Some(rel),
+                            Detail::Pair { this: cl.pitch, other: pu.pitch },
+                            None,
+                        );
+                    } else if au && pu.midi != cu.midi && cu.midi < pl.midi {
+                        let loc = loc_of(o, sc, u, cell_u);
+                        let rel = loc_of(o, sc, l, cell_l);
+                        o.push(
+                            Rule::VoiceOverlap,
+                            loc,
+                            Some(rel),
+                            Detail::Pair { this: cu.pitch, other: pl.pitch },
+                            None,
+                        );
+                    }
+                }
+                if i + 2 < n && (cu.midi as i32 - cl.midi as i32) > cfg.max_spacing {
+                    let loc = loc_of(o, sc, u, cell_u);
+                    let rel = loc_of(o, sc, l, cell_l);
+                    o.push(
+                        Rule::SpacingTooWide,
+                        loc,
+                        Some(rel),
+                        Detail::Pair { this: cu.pitch, other: cl.pitch },
+                        None,
+                    );
+                }
+            }
+        }
+    }
+    // large-leap, per track.
+    if cfg.enabled(Rule::LargeLeap) {
+        for t in 0..t_count {
+            let tr = sc.tracks[t];
+            if !tr.voice_leading {
+                continue;
+            }
+            for i in tr.evs.0..tr.evs.1 {
+                let ev = sc.evs[i];
+                let Some(c) = ev.top else { continue };
+                if !ev.attack {
+                    continue;
+                }
+                let before = if i > tr.evs.0 {
+                    let pe = sc.evs[i - 1];
+                    if pe.end == ev.start { pe.top } else { None }
+                } else if ev.start == 0 {
+                    sc.carry[t]
+                } else {
+                    None
+                };
+                if let Some(b) = before
+                    && (c.midi as i32 - b.midi as i32).abs() > cfg.max_leap
+                {
+                    let loc = loc_of(o, sc, t, i as u32);
+                    o.push(Rule::LargeLeap, loc, None, Detail::Melodic { from: b.pitch, to: c.pitch }, None);
+                }
+            }
+        }
+    }
+}
+
+type Voice = (usize, Sound, Sound, u32);
+
+fn check_pair(
+    o: &mut Out<'_>,
+    sc: &Scratch,
+    (a, pa, ca, cell_a): Voice,
+    (b, pb, cb, cell_b): Voice,
+    loc_of: &dyn Fn(&Out<'_>, &Scratch, usize, u32) -> Location,
+) {
+    let up_a = ca.midi - pa.midi;
+    let up_b = cb.midi - pb.midi;
+    if up_a.signum() != up_b.signum() || up_a == 0 {
+        return;
+    }
+    // Upper and lower by current pitch; before and after must keep that order.
+    let (upper_now, lower_now, upper_before, lower_before) =
+        if ca.midi >= cb.midi { (ca, cb, pa, pb) } else { (cb, ca, pb, pa) };
+    if upper_before.midi < lower_before.midi {
+        return;
+    }
+    let now = Interval::between(lower_now.pitch, upper_now.pitch).simple();
+    let before = Interval::between(lower_before.pitch, upper_before.pitch).simple();
+    let class = |i: Interval| match (i.diatonic(), i.semitones()) {
+        (0, 0) => Some(0),
+        (4, 7) => Some(7),
+        _ => None,
+    };
+    let Some(now_class) = class(now) else { return };
+    let rule = if class(before) == Some(now_class) {
+        if now_class == 7 { Rule::ParallelFifths } else { Rule::ParallelOctaves }
+    } else {
+        let upper_leap = (upper_now.midi - upper_before.midi).abs() > 2;
+        if !upper_leap {
+            return;
+        }
+        if now_class == 7 { Rule::HiddenFifths } else { Rule::HiddenOctaves }
+    };
+    if !o.config.enabled(rule) {
+        return;
+    }
+    let loc = loc_of(o, sc, a, cell_a);
+    let rel = loc_of(o, sc, b, cell_b);
+    o.push(
+        rule,
+        loc,
+        Some(rel),
+        Detail::Motion { before: (pa.pitch, pb.pitch), after: (ca.pitch, cb.pitch) },
+        None,
+    );
+}
+
+/// The note after event `i` of track `t`: the next event if contiguous, else the first event
+/// of the next measure if this one reaches the barline. `None` for rests and gaps.
+fn next_note<'v>(
+    view: &'v dyn ScoreView,
+    m: usize,
+    sc: &Scratch,
+    t: usize,
+    i: usize,
+) -> Option<(Sound, &'v Event, usize)> {
+    let tr = sc.tracks[t];
+    let ev = sc.evs[i];
+    if i + 1 < tr.evs.1 {
+        let nx = sc.evs[i + 1];
+        if nx.start != ev.end {
+            return None;
+        }
+        let e = &view.events(tr.part, m, tr.voice)[nx.idx as usize];
+        return nx.top.map(|s| (s, e, m));
+    }
+    let len = view.measure(m).length();
+    let e = &view.events(tr.part, m, tr.voice)[ev.idx as usize];
+    if e.end() != len {
+        return None;
+    }
+    let nx = first_event(view, tr.part, m + 1, tr.voice)?;
+    top_sound(nx, tr.shift).map(|s| (s, nx, m + 1))
+}
+
+fn spelled_root(
+    view: &dyn ScoreView,
+    m: usize,
+    sc: &Scratch,
+    s: usize,
+    root_pc: u8,
+    center: i32,
+) -> PitchName {
+    let t_count = sc.tracks.len();
+    for (t, tr) in sc.tracks.iter().enumerate() {
+        let c = sc.cells[s * t_count + t];
+        if c == NONE {
+            continue;
+        }
+        let e = &view.events(tr.part, m, tr.voice)[sc.evs[c as usize].idx as usize];
+        for n in e.notes() {
+            let p = shift_pitch(n.pitch, tr.shift);
+            if p.pitch_class() == root_pc {
+                return p.name();
+            }
+        }
+    }
+    PitchName::nearest_spelling(root_pc, center)
+}
+
+fn harmony_rules(view: &dyn ScoreView, m: usize, o: &mut Out<'_>, sc: &mut Scratch) {
+    let cfg = o.config;
+    let info = *view.measure(m);
+    let key = info.key;
+    let tonic = key.tonic();
+    let tonic_pc = tonic.pitch_class() as i32;
+    let lt_pc = (tonic_pc + 11) % 12;
+    let dom_pc = (tonic_pc + 7) % 12;
+    let center = key.spelling_center();
+    let t_count = sc.tracks.len();
+    let lt_on = cfg.enabled(Rule::UnresolvedLeadingTone);
+    let sev_on = cfg.enabled(Rule::UnresolvedSeventh);
+    let spell_on = cfg.enabled(Rule::EnharmonicSpelling);
+    for s in 0..sc.slices.len() {
+        let slice = sc.slices[s];
+        let chord = slice.chord;
+        if (lt_on || sev_on)
+            && let Some(ch) = chord
+        {
+            {
+                let root = ch.root as i32;
+                let dominant = (root == dom_pc
+                    && matches!(
+                        ch.quality,
+                        ChordQuality::Major
+                            | ChordQuality::Dominant7
+                            | ChordQuality::Dominant9
+                            | ChordQuality::Dominant7Flat9
+                            | ChordQuality::Dominant7Sharp9
+                    ))
+                    || (root == lt_pc
+                        && matches!(
+                            ch.quality,
+                            ChordQuality::Diminished
+                                | ChordQuality::Diminished7
+                                | ChordQuality::HalfDiminished7
+                        ));
+                let seventh_pc = ch.quality.seventh_semitones().map(|x| (root + x as i32) % 12);
+                for t in 0..t_count {
+                    let c = sc.cells[s * t_count + t];
+                    if c == NONE {
+                        continue;
+                    }
+                    let ev = sc.evs[c as usize];
+                    let Some(cur) = ev.top else { continue };
+                    if ev.start != slice.time || !ev.attack {
+                        continue;
+                    }
+                    let cur_pc = pc(cur.midi) as i32;
+                    let is_lt = lt_on
+                        && dominant
+                        && cur_pc == lt_pc
+                        && cur.pitch.step == Step::from_index(tonic.step.index() - 1);
+                    let is_seventh = sev_on && seventh_pc == Some(cur_pc);
+                    if !is_lt && !is_seventh {
+                        continue;
+                    }
+                    let Some((next, next_event, next_m)) = next_note(view, m, sc, t, c as usize) else {
+                        continue;
+                    };
+                    if next.midi == cur.midi {
+                        continue;
+                    }
+                    let tr = sc.tracks[t];
+                    let this_event = &view.events(tr.part, m, tr.voice)[ev.idx as usize];
+                    let symbol = ChordSymbol::new(spelled_root(view, m, sc, s, ch.root, center), ch.quality);
+                    let written_next = next_event.top_note().map(|n| n.pitch).unwrap_or(next.pitch);
+                    let related_loc = |_: &Out<'_>| Location {
+                        part: tr.part,
+                        measure: next_m,
+                        voice: tr.voice,
+                        event: Some(next_event.id),
+                        onset: next_event.onset,
+                        beat: view.measure(next_m).time.beat_position(next_event.onset),
+                    };
+                    if is_lt {
+                        let resolves = pc(next.midi) as i32 == tonic_pc;
+                        let frustrated = pc(next.midi) as i32 == dom_pc
+                            && next.midi < cur.midi
+                            && slice.top_track != t as u32;
+                        if !resolves && !frustrated {
+                            let loc = o.loc(tr.part, tr.voice, Some(this_event.id), this_event.onset);
+                            let written = this_event.top_note().map(|n| n.pitch).unwrap_or(cur.pitch);
+                            let fix = written
+                                .transpose(Interval::MINOR_SECOND)
+                                .ok()
+                                .map(|to| Fix::SetPitch { event: next_event.id, from: written_next, to });
+                            let rel = related_loc(o);
+                            o.push(
+                                Rule::UnresolvedLeadingTone,
+                                loc,
+                                Some(rel),
+                                Detail::Resolution { pitch: cur.pitch, next: next.pitch, chord: symbol },
+                                fix,
+                            );
+                        }
+                    }
+                    if is_seventh {
+                        let down = cur.midi - next.midi;
+                        if !(1..=2).contains(&down) {
+                            let loc = o.loc(tr.part, tr.voice, Some(this_event.id), this_event.onset);
+                            // One step down in the key, in written pitch.
+                            let di = cur.pitch.diatonic_index() - 1;
+                            let step = Step::from_index(di);
+                            let target = Pitch {
+                                step,
+                                alter: key.signature_alter(step),
+                                octave: di.div_euclid(7) as i8,
+                            };
+                            let fix = target.transpose(-tr.shift).ok().map(|to| Fix::SetPitch {
+                                event: next_event.id,
+                                from: written_next,
+                                to,
+                            });
+                            let rel = related_loc(o);
+                            o.push(
+                                Rule::UnresolvedSeventh,
+                                loc,
+                                Some(rel),
+                                Detail::Resolution { pitch: cur.pitch, next: next.pitch, chord: symbol },
+                                fix,
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        if spell_on {
+            spelling_rule(view, m, o, sc, s, center);
+        }
+    }
+    if cfg.enabled(Rule::ChordSymbolMismatch) {
+        for i in 0..sc.symbols.len() {
+            let sym = sc.symbols[i];
+            let Ok(s) = sc.slices.binary_search_by_key(&sym.tick, |x| x.time) else { continue };
+            let slice = sc.slices[s];
+            if slice.mask == 0 {
+                continue;
+            }
+            let r = sym.symbol.root.pitch_class();
+            let q = sym.symbol.quality.mask();
+            let tones = ((q << r) | (q >> ((12 - r) % 12))) & 0xfff;
+            let allowed = sym.symbol.mask();
+            let mut against: Option<u8> = None;
+            for x in 0..12u8 {
+                if slice.mask & (1 << x) != 0 && allowed & (1 << x) == 0 {
+                    let near = tones & (1 << ((x + 1) % 12)) != 0 || tones & (1 << ((x + 11) % 12)) != 0;
+                    if near {
+                        against = Some(x);
+                        break;
+                    }
+                }
+            }
+            let bass_wrong = match (sym.symbol.bass, slice.bass) {
+                (Some(b), Some(actual)) => actual.pitch.pitch_class() != b.pitch_class(),
+                _ => false,
+            };
+            if against.is_none() && !bass_wrong {
+                continue;
+            }
+            let against_name = match against {
+                Some(x) => Some(sounding_name(view, m, sc, s, x, center)),
+                None => slice.bass.map(|b| b.pitch.name()),
+            };
+            let e = &view.events(sym.part, m, sym.voice)[sym.idx];
+            let fix = slice.chord.map(|ch| {
+                let root = spelled_root(view, m, sc, s, ch.root, center);
+                let bass = slice.bass.map(|b| b.pitch.name()).filter(|b| *b != root);
+                Fix::ReplaceChordSymbol { event: e.id, with: ChordSymbol { root, quality: ch.quality, bass } }
+            });
+            let loc = o.loc(sym.part, sym.voice, Some(e.id), e.onset);
+            o.push(
+                Rule::ChordSymbolMismatch,
+                loc,
+                None,
+                Detail::ChordSymbol { symbol: sym.symbol, against: against_name },
+                fix,
+            );
+        }
+    }
+}
+
+fn sounding_name(view: &dyn ScoreView, m: usize, sc: &Scratch, s: usize, pcx: u8, center: i32) -> PitchName {
+    spelled_root(view, m, sc, s, pcx, center)
+}
+
+fn spelling_rule(view: &dyn ScoreView, m: usize, o: &mut Out<'_>, sc: &Scratch, s: usize, center: i32) {
+    let slice = sc.slices[s];
+    let t_count = sc.tracks.len();
+    // Candidate root spellings: those in the notes, and the one nearest the key.
+    let chord = slice.chord;
+    let mut best_root: Option<(PitchName, usize)> = None;
+    if let Some(ch) = chord {
+        let mut roots: [Option<PitchName>; 4] = [None; 4];
+        roots[0] = Some(PitchName::nearest_spelling(ch.root, center));
+        let mut k = 1;
+        for (t, tr) in sc.tracks.iter().enumerate() {
+            let c = sc.cells[s * t_count + t];
+            if c == NONE {
+                continue;
+            }
+            let e = &view.events(tr.part, m, tr.voice)[sc.evs[c as usize].idx as usize];
+            for n in e.notes() {
+                let p = shift_pitch(n.pitch, tr.shift);
+                if p.pitch_class() == ch.root && k < roots.len() && !roots[..k].contains(&Some(p.name())) {
+                    roots[k] = Some(p.name());
+                    k += 1;
+                }
+            }
+        }
+        for root in roots.iter().flatten() {
+            let mut bad = 0;
+            for (t, tr) in sc.tracks.iter().enumerate() {
+                let c = sc.cells[s * t_count + t];
+                if c == NONE {
+                    continue;
+                }
+                let e = &view.events(tr.part, m, tr.voice)[sc.evs[c as usize].idx as usize];
+                for n in e.notes() {
+                    if expected_spelling(shift_pitch(n.pitch, tr.shift), *root, ch.quality).is_some() {
+                        bad += 1;
+                    }
+                }
+            }
+            let better = match best_root {
+                None => true,
+                Some((r, b)) => {
+                    bad < b
+                        || (bad == b
+                            && (root.line_of_fifths() - center).abs() < (r.line_of_fifths() - center).abs())
+                }
+            };
+            if better {
+                best_root = Some((*root, bad));
+            }
+        }
+    }
+    for (t, tr) in sc.tracks.iter().enumerate() {
+        let c = sc.cells[s * t_count + t];
+        if c == NONE {
+            continue;
+        }
+        let ev = sc.evs[c as usize];
+        if ev.start != slice.time {
+            continue;
+        }
+        let e = &view.events(tr.part, m, tr.voice)[ev.idx as usize];
+        for n in e.notes().iter().filter(|n| !n.tie.stops()) {
+            let sounding = shift_pitch(n.pitch, tr.shift);
+            let expected = match (chord, best_root) {
+                (Some(ch), Some((root, _))) => expected_spelling(sounding, root, ch.quality),
+                _ => {
+                    let d = (sounding.line_of_fifths() - center).abs();
+                    if d > 8 {
+                        let p = Pitch::from_midi_near(sounding.midi(), center);
+                        (p.step != sounding.step).then_some(p)
+                    } else {
+                        None
+                    }
+                }
+            };
+            let Some(exp) = expected else { continue };
+            let step_shift = exp.diatonic_index() - sounding.diatonic_index();
+            let written_step = Step::from_index(n.pitch.step.index() + step_shift);
+            let Some(to) = n.pitch.respell_with_step(written_step) else { continue };
+            let loc = o.loc(tr.part, tr.voice, Some(e.id), e.onset);
+            o.push(
+                Rule::EnharmonicSpelling,
+                loc,
+                None,
+                Detail::Spelling { pitch: n.pitch, expected: to },
+                Some(Fix::SetPitch { event: e.id, from: n.pitch, to }),
+            );
+        }
+    }
+}
+
+/// The spelling a note should have in a chord on `root`, if it differs from its own.
+fn expected_spelling(p: Pitch, root: PitchName, quality: ChordQuality) -> Option<Pitch> {
+    let semis = (p.pitch_class() as i32 - root.pitch_class() as i32).rem_euclid(12) as u8;
+    let member = quality.member_at(semis)?;
+    let steps = (p.step.index() - root.step.index()).rem_euclid(7) as u8;
+    if steps == member.steps {
+        return None;
+    }
+    p.respell_with_step(Step::from_index(root.step.index() + member.steps as i32))
+}
