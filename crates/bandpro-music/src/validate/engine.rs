@@ -19,7 +19,7 @@ use crate::pitch::{Pitch, PitchName, Step};
 use crate::rational::Rational;
 use crate::view::ScoreView;
 
-use super::{Detail, Diagnostic, Fix, Location, Rule, Severity, ValidationConfig};
+use super::{Detail, Diagnostic, Fix, Location, OrderScope, Rule, Severity, ValidationConfig};
 
 const NONE: u32 = u32::MAX;
 
@@ -36,6 +36,10 @@ struct Track {
     part: usize,
     voice: usize,
     voice_leading: bool,
+    /// Register-order group (see `OrderScope`).
+    group: usize,
+    /// First of the voices that double each other (or not doubled at all).
+    representative: bool,
     shift: Interval,
     evs: (usize, usize),
 }
@@ -83,6 +87,8 @@ pub(super) struct Scratch {
     moved: Vec<u32>,
     next_in_bucket: Vec<u32>,
     order: Vec<u32>,
+    perm: Vec<u32>,
+    hashes: Vec<u64>,
     symbols: Vec<SymbolAt>,
     staff_notes: Vec<(Rational, usize, usize, usize)>,
 }
@@ -504,6 +510,8 @@ fn build_slices(view: &dyn ScoreView, m: usize, sc: &mut Scratch) -> bool {
                 part: p,
                 voice: v,
                 voice_leading: true,
+                group: 0,
+                representative: true,
                 shift: part.transposition,
                 evs: (start, sc.evs.len()),
             });
@@ -576,9 +584,44 @@ fn pc(midi: i16) -> usize {
 
 fn voice_leading_rules(o: &mut Out<'_>, sc: &mut Scratch, view: &dyn ScoreView, m: usize) {
     let cfg = o.config;
+    let t_count = sc.tracks.len();
     for tr in sc.tracks.iter_mut() {
         tr.voice_leading = voice_leading_enabled(cfg, tr.part);
+        let part = view.part(tr.part);
+        let choir = part.instrument.is_none_or(|i| i.family == crate::instrument::Family::Voice);
+        tr.group = match cfg.order_scope {
+            OrderScope::AllParts => 0,
+            OrderScope::WithinParts => tr.part + 1,
+            OrderScope::Choir if choir => 0,
+            OrderScope::Choir => tr.part + 1,
+        };
     }
+    // Doubling: voices with the same pitch classes and rhythm at every slice (and the same note
+    // before the measure) are one line; only the first takes part in the pair checks.
+    sc.hashes.clear();
+    for t in 0..t_count {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ sc.carry[t].map_or(0, |c| pc(c.midi) as u64 + 1);
+        for s in 0..sc.slices.len() {
+            let c = sc.cells[s * t_count + t];
+            let v = if c == NONE {
+                0
+            } else {
+                let ev = sc.evs[c as usize];
+                let attacked = ev.start == sc.slices[s].time && ev.attack;
+                ev.top.map_or(0, |snd| pc(snd.midi) as u64 * 4 + attacked as u64 * 2 + 1)
+            };
+            h = (h ^ v).wrapping_mul(0x0100_0000_01b3);
+        }
+        sc.hashes.push(h);
+    }
+    for t in 0..t_count {
+        let doubled = !cfg.report_doublings
+            && (0..t).any(|u| sc.tracks[u].voice_leading && sc.hashes[u] == sc.hashes[t]);
+        sc.tracks[t].representative = !doubled;
+    }
+    sc.perm.clear();
+    sc.perm.extend(0..t_count as u32);
+    sc.perm.sort_by_key(|&t| (sc.tracks[t as usize].group, t));
     let pairs = [Rule::ParallelFifths, Rule::ParallelOctaves, Rule::HiddenFifths, Rule::HiddenOctaves]
         .iter()
         .any(|r| cfg.enabled(*r));
@@ -615,7 +658,7 @@ fn voice_leading_rules(o: &mut Out<'_>, sc: &mut Scratch, view: &dyn ScoreView, 
             sc.next_in_bucket.clear();
             sc.next_in_bucket.resize(t_count, NONE);
             for t in 0..t_count {
-                if !sc.tracks[t].voice_leading {
+                if !sc.tracks[t].voice_leading || !sc.tracks[t].representative {
                     continue;
                 }
                 if let (Some(p), Some((c, true, _))) = (prev(sc, t), cur(sc, t))
@@ -648,7 +691,8 @@ fn voice_leading_rules(o: &mut Out<'_>, sc: &mut Scratch, view: &dyn ScoreView, 
         }
         if order_rules {
             sc.order.clear();
-            for t in 0..t_count {
+            for k in 0..t_count {
+                let t = sc.perm[k] as usize;
                 if sc.tracks[t].voice_leading && cur(sc, t).is_some() {
                     sc.order.push(t as u32);
                 }
@@ -656,6 +700,12 @@ fn voice_leading_rules(o: &mut Out<'_>, sc: &mut Scratch, view: &dyn ScoreView, 
             let n = sc.order.len();
             for i in 0..n.saturating_sub(1) {
                 let (u, l) = (sc.order[i] as usize, sc.order[i + 1] as usize);
+                if sc.tracks[u].group != sc.tracks[l].group {
+                    continue;
+                }
+                // The lowest sounding voice of the group may lie far below the others.
+                let l_is_lowest =
+                    i + 2 >= n || sc.tracks[sc.order[i + 2] as usize].group != sc.tracks[l].group;
                 let (cu, au, cell_u) = cur(sc, u).expect("ordered tracks sound");
                 let (cl, al, cell_l) = cur(sc, l).expect("ordered tracks sound");
                 if !(au || al) {
@@ -695,7 +745,7 @@ fn voice_leading_rules(o: &mut Out<'_>, sc: &mut Scratch, view: &dyn ScoreView, 
                         );
                     }
                 }
-                if i + 2 < n && (cu.midi as i32 - cl.midi as i32) > cfg.max_spacing {
+                if !l_is_lowest && (cu.midi as i32 - cl.midi as i32) > cfg.max_spacing {
                     let loc = loc_of(o, sc, u, cell_u);
                     let rel = loc_of(o, sc, l, cell_l);
                     o.push(

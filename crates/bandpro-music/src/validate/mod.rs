@@ -291,6 +291,24 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// Which voices the register-order rules (`voice-crossing`, `voice-overlap`,
+/// `spacing-too-wide`) compare.
+///
+/// These rules assume voices are written from the highest down, which holds for a choir and for
+/// the voices inside one part, but not across a band or orchestra score (bassoons are printed
+/// above clarinets; second clarinets often sit below the alto saxophones).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum OrderScope {
+    /// Vocal parts (and parts with no known instrument, e.g. an imported chorale) form one
+    /// group in score order; every other part is a group of its own voices.
+    #[default]
+    Choir,
+    /// Only the voices within each part.
+    WithinParts,
+    /// All pitched parts in score order.
+    AllParts,
+}
+
 /// Which rules run, at which severity, and their parameters. Built with chained methods.
 ///
 /// ```
@@ -308,6 +326,8 @@ pub struct ValidationConfig {
     max_leap: i32,
     max_spacing: i32,
     voice_leading_parts: Option<Vec<usize>>,
+    order_scope: OrderScope,
+    report_doublings: bool,
 }
 
 impl Default for ValidationConfig {
@@ -316,7 +336,14 @@ impl Default for ValidationConfig {
         for r in Rule::ALL {
             severities[r.index()] = Some(r.default_severity());
         }
-        ValidationConfig { severities, max_leap: 12, max_spacing: 12, voice_leading_parts: None }
+        ValidationConfig {
+            severities,
+            max_leap: 12,
+            max_spacing: 12,
+            voice_leading_parts: None,
+            order_scope: OrderScope::Choir,
+            report_doublings: false,
+        }
     }
 }
 
@@ -360,6 +387,21 @@ impl ValidationConfig {
     /// to these parts; by default every pitched part takes part.
     pub fn voice_leading_parts(mut self, parts: Option<Vec<usize>>) -> Self {
         self.voice_leading_parts = parts;
+        self
+    }
+
+    /// Which voices the register-order rules compare (default [`OrderScope::Choir`]).
+    pub fn order_scope(mut self, scope: OrderScope) -> Self {
+        self.order_scope = scope;
+        self
+    }
+
+    /// Report parallel octaves and fifths between voices that double each other. Two voices
+    /// double when they sound the same pitch classes in the same rhythm throughout the measure
+    /// (an orchestral doubling, not two independent lines); by default only the first of them
+    /// in score order takes part in the parallel and hidden checks.
+    pub fn report_doublings(mut self, report: bool) -> Self {
+        self.report_doublings = report;
         self
     }
 
