@@ -115,6 +115,14 @@ pub enum OpAction {
         /// How many consecutive ids.
         len: u32,
     },
+    /// Brings back the `len` deleted elements whose ids run from `target` (the undo of a
+    /// delete). Per element, the delete or restore with the greatest Lamport id wins.
+    Restore {
+        /// The first element restored.
+        target: RefId,
+        /// How many consecutive ids.
+        len: u32,
+    },
 }
 
 /// An operation on one object.
@@ -550,6 +558,11 @@ fn encode_op(op: &Op, out: &mut Vec<u8>) {
             write_ref(out, *target);
             write_uleb(out, (*len).into());
         }
+        OpAction::Restore { target, len } => {
+            out.push(9);
+            write_ref(out, *target);
+            write_uleb(out, (*len).into());
+        }
     }
 }
 
@@ -641,16 +654,16 @@ impl OpReader<'_, '_> {
                 }
                 OpAction::Insert { left, right, content }
             }
-            8 => {
+            8 | 9 => {
                 let target = self.refid()?;
                 let len = self.r.u32()?;
                 if len == 0 {
-                    return Err(self.r.err("a delete must delete something"));
+                    return Err(self.r.err("a delete or restore must name something"));
                 }
                 if target.counter.checked_add(len - 1).is_none() {
-                    return Err(self.r.err("delete range overflows the counter"));
+                    return Err(self.r.err("element range overflows the counter"));
                 }
-                OpAction::Delete { target, len }
+                if tag == 8 { OpAction::Delete { target, len } } else { OpAction::Restore { target, len } }
             }
             t => return Err(self.r.err(format!("unknown operation tag {t}"))),
         };

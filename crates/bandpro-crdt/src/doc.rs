@@ -62,7 +62,7 @@ pub(crate) struct Object {
 pub(crate) enum Undo {
     MapWrite { obj: u32, added: Option<OpId>, removed: Vec<MapEntry> },
     SeqInsert { obj: u32, id: OpId, len: u32 },
-    SeqDelete { obj: u32, spans: Vec<(OpId, u32)> },
+    SeqMark { obj: u32, undo: Vec<(OpId, u32, bool, Option<OpId>)> },
     Increment { target: OpId, by: i64 },
     NewObject { id: OpId },
 }
@@ -796,20 +796,42 @@ impl Document {
                 let right = right.map(|r| Self::map_ref(table, r));
                 self.insert(obj, id, left, right, content, undo, patches)?;
             }
-            OpAction::Delete { target, len } => {
+            OpAction::Delete { target, len } | OpAction::Restore { target, len } => {
                 let target = Self::map_ref(table, *target);
+                let delete = matches!(op.action, OpAction::Delete { .. });
                 let ext = self.ext_obj(obj_id);
-                let result = match &mut self.objects[obj as usize].state {
-                    ObjState::List(s) => s.delete(target, *len),
-                    ObjState::Text(s) => s.delete(target, *len),
-                    ObjState::Map(_) => return Err("an element delete on a Map".into()),
+                let Document { objects, replicas, .. } = self;
+                let order = |a: OpId, b: OpId| Self::cmp_ids(replicas, a, b);
+                let result = match &mut objects[obj as usize].state {
+                    ObjState::List(s) => s.mark(target, *len, id, delete, order),
+                    ObjState::Text(s) => s.mark(target, *len, id, delete, order),
+                    ObjState::Map(_) => return Err("an element delete or restore on a Map".into()),
                 };
-                let (ranges, spans) = result.map_err(|SeqError::NoSuchElement(e)| {
+                let (ranges, marks) = result.map_err(|SeqError::NoSuchElement(e)| {
                     format!("element {} does not exist", self.describe(e))
                 })?;
-                undo.push(Undo::SeqDelete { obj, spans });
-                for (index, len) in ranges {
-                    patches.push(Patch { obj: ext, action: PatchAction::DeleteSeq { index, len } });
+                undo.push(Undo::SeqMark { obj, undo: marks });
+                for (index, len, visible) in ranges {
+                    let action = if !visible {
+                        PatchAction::DeleteSeq { index, len }
+                    } else {
+                        match &self.objects[obj as usize].state {
+                            ObjState::Text(s) => PatchAction::SpliceText {
+                                index,
+                                text: (index..index + len)
+                                    .filter_map(|i| s.get(i).map(|(_, c)| *c))
+                                    .collect(),
+                            },
+                            ObjState::List(s) => PatchAction::Insert {
+                                index,
+                                values: (index..index + len)
+                                    .filter_map(|i| s.get(i).map(|(eid, v)| self.ext_value(eid, v)))
+                                    .collect(),
+                            },
+                            ObjState::Map(_) => unreachable!("checked above"),
+                        }
+                    };
+                    patches.push(Patch { obj: ext, action });
                 }
             }
         }
@@ -1018,9 +1040,9 @@ impl Document {
                 ObjState::Text(s) => s.remove(id, len),
                 ObjState::Map(_) => unreachable!(),
             },
-            Undo::SeqDelete { obj, spans } => match &mut self.objects[obj as usize].state {
-                ObjState::List(s) => s.undelete(&spans),
-                ObjState::Text(s) => s.undelete(&spans),
+            Undo::SeqMark { obj, undo } => match &mut self.objects[obj as usize].state {
+                ObjState::List(s) => s.unmark(&undo),
+                ObjState::Text(s) => s.unmark(&undo),
                 ObjState::Map(_) => unreachable!(),
             },
             Undo::Increment { target, by } => {
@@ -1066,10 +1088,6 @@ impl Document {
 
     pub(crate) fn replica_table(&self) -> &[ReplicaId] {
         &self.replicas
-    }
-
-    pub(crate) fn ext_value_pub(&self, id: OpId, v: &IValue) -> Value {
-        self.ext_value(id, v)
     }
 
     /// The key under which the write `id` sits in map object `obj`, if it is still there.

@@ -290,8 +290,8 @@ pub(crate) fn save_changes<'a>(changes: impl Iterator<Item = &'a Change>, heads:
                         InsertContent::Object(t) => cols.o_objtype.push(obj_type_code(*t)),
                     }
                 }
-                OpAction::Delete { target, len } => {
-                    cols.o_action.push(8);
+                OpAction::Delete { target, len } | OpAction::Restore { target, len } => {
+                    cols.o_action.push(if matches!(op.action, OpAction::Delete { .. }) { 8 } else { 9 });
                     cols.o_target_rep.push(target.replica.into());
                     cols.o_target_ctr.push(own - i64::from(target.counter));
                     cols.o_del_len.push((*len).into());
@@ -704,10 +704,16 @@ fn decode_changes(payload: &[u8], file_len: usize) -> Result<Vec<Change>, Error>
                     };
                     OpAction::Insert { left, right, content }
                 }
-                8 => OpAction::Delete {
-                    target: to_ref(rd.o_target_rep.u()?, own.wrapping_sub(rd.o_target_ctr.i()?))?,
-                    len: u32::try_from(rd.o_del_len.u()?).map_err(|_| bad("delete length out of range"))?,
-                },
+                8 | 9 => {
+                    let target = to_ref(rd.o_target_rep.u()?, own.wrapping_sub(rd.o_target_ctr.i()?))?;
+                    let len =
+                        u32::try_from(rd.o_del_len.u()?).map_err(|_| bad("delete length out of range"))?;
+                    if action == 8 {
+                        OpAction::Delete { target, len }
+                    } else {
+                        OpAction::Restore { target, len }
+                    }
+                }
                 t => return Err(bad(format!("unknown action {t}"))),
             };
             let op = Op { obj, action };

@@ -4,8 +4,8 @@
 //! - A key write is undone only if it is still a current value of its key: the previous value
 //!   comes back (a scalar), or the key is removed if it had none. A later write by anyone wins.
 //! - An insert is undone by deleting whatever of it is still visible.
-//! - A delete is undone by inserting copies of the deleted elements where they were; nested
-//!   objects are copied deeply (the copies have new ids: a CRDT cannot un-delete).
+//! - A delete is undone by restoring the same elements (same ids), unless someone deleted or
+//!   restored them again since.
 //! - An increment is undone by the opposite increment.
 //!
 //! A key write whose previous value was a nested object cannot relink that object (objects are
@@ -102,7 +102,8 @@ impl Transaction<'_> {
                     }
                 }
                 OpAction::Insert { content, .. } => self.revert_insert(&obj, id, content.len() as u32)?,
-                OpAction::Delete { target, len } => self.revert_delete(&obj, map(*target), *len)?,
+                OpAction::Delete { target, len } => self.revert_mark(&obj, map(*target), *len, id, false)?,
+                OpAction::Restore { target, len } => self.revert_mark(&obj, map(*target), *len, id, true)?,
             };
             match done {
                 Step::Done => out.undone += 1,
@@ -135,11 +136,21 @@ impl Transaction<'_> {
         let o = self.doc().obj_index_of(obj)?;
         let current = self.doc().map_entries_for(o, key);
         match written {
-            // A put: undo it only if it is still a current value.
-            Some(id) if !current.contains(&id) => return Ok(Step::Superseded),
+            // A put: undo it only while the key still shows what it wrote. Comparing values,
+            // not op ids, lets an undo follow a redo (which writes the value again, as a new op).
+            Some(id) => {
+                let still = match (self.doc().written_value(id), self.doc().map_winner_value(o, key)) {
+                    (Some(Ok(v)), Some((_, crate::doc::IValue::Scalar(now)))) => *now == v,
+                    (Some(Err(_)), Some((w, _))) => w == id,
+                    _ => false,
+                };
+                if !still {
+                    return Ok(Step::Superseded);
+                }
+            }
             // A delete: undo it only if nobody wrote the key since.
             None if !current.is_empty() => return Ok(Step::Superseded),
-            _ => {}
+            None => {}
         }
         let replicas = self.doc().replica_table();
         let previous = pred.iter().copied().max_by(|a, b| Document::cmp_ids(replicas, *a, *b));
@@ -182,37 +193,47 @@ impl Transaction<'_> {
         Ok(Step::Done)
     }
 
-    fn revert_delete(&mut self, obj: &ObjId, target: OpId, len: u32) -> Result<Step, Error> {
+    /// Undoes a delete (or a restore, `was_restore`) op `op`: the elements it still governs
+    /// (their latest delete/restore is `op`) get the opposite op.
+    fn revert_mark(
+        &mut self,
+        obj: &ObjId,
+        target: OpId,
+        len: u32,
+        op: OpId,
+        was_restore: bool,
+    ) -> Result<Step, Error> {
         let o = self.doc().obj_index_of(obj)?;
-        let mut restored = 0;
+        // Consecutive ids still governed by `op`, as spans.
+        let mut spans: Vec<(OpId, u32)> = Vec::new();
         for k in 0..len {
             let id = target.offset(k);
-            let (pos, value) = match self.doc().object_state(o) {
-                ObjState::Text(s) => match (s.position_of(id), s.get_by_id(id)) {
-                    (Some((true, i)), Some((_, c))) => {
-                        (i, Value::Scalar(ScalarValue::Str(c.to_string().into())))
-                    }
-                    _ => continue,
-                },
-                ObjState::List(s) => match (s.position_of(id), s.get_by_id(id)) {
-                    (Some((true, i)), Some((_, v))) => (i, self.doc().ext_value_pub(id, v)),
-                    _ => continue,
-                },
-                ObjState::Map(_) => continue,
+            let mark = match self.doc().object_state(o) {
+                ObjState::List(s) => s.mark_of(id),
+                ObjState::Text(s) => s.mark_of(id),
+                ObjState::Map(_) => None,
             };
-            restored += 1;
-            match value {
-                Value::Scalar(ScalarValue::Str(c)) if self.doc().object_type(obj)? == ObjType::Text => {
-                    self.splice_text(obj, pos, 0, &c)?
-                }
-                Value::Scalar(s) => self.insert(obj, pos, s)?,
-                Value::Object(t, src) => {
-                    let copy = self.insert_object(obj, pos, t)?;
-                    self.copy_object(&src, &copy)?;
+            if mark.is_some_and(|(_, m)| m == Some(op)) {
+                match spans.last_mut() {
+                    Some((start, n)) if start.offset(*n) == id => *n += 1,
+                    _ => spans.push((id, 1)),
                 }
             }
         }
-        Ok(if restored == 0 { Step::Superseded } else { Step::Done })
+        if spans.is_empty() {
+            return Ok(Step::Superseded);
+        }
+        let obj_ref = self.obj_ref(o);
+        for (start, n) in spans {
+            let target = self.ref_of(start);
+            let action = if was_restore {
+                OpAction::Delete { target, len: n }
+            } else {
+                OpAction::Restore { target, len: n }
+            };
+            self.apply(Op { obj: obj_ref, action })?;
+        }
+        Ok(Step::Done)
     }
 
     /// Copies the visible content of object `src` into the empty object `dst`, deeply.

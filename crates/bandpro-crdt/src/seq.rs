@@ -30,6 +30,10 @@ struct Run {
     /// Offset of the run's first element in the arena.
     content: u32,
     deleted: bool,
+    /// The delete or restore op with the greatest Lamport id that touched these elements:
+    /// deletion is a last-writer-wins register per element, so a restore (undo of a delete)
+    /// brings back the same element, and concurrent deletes and restores converge.
+    mark: Option<OpId>,
 }
 
 impl Run {
@@ -69,9 +73,10 @@ pub(crate) enum SeqError {
     NoSuchElement(OpId),
 }
 
-/// What a delete did: visible `(index, len)` ranges removed, in order, and the id spans newly
-/// deleted.
-pub(crate) type Deleted = (Vec<(usize, usize)>, Vec<(OpId, u32)>);
+/// What a delete or restore did: the visible ranges that changed, in order, as `(index, len,
+/// now visible)`, and each touched span's previous state `(start, len, deleted, mark)` for
+/// rollback.
+pub(crate) type Marked = (Vec<(usize, usize, bool)>, Vec<(OpId, u32, bool, Option<OpId>)>);
 
 /// A Fenwick tree of block visible lengths by block position.
 #[derive(Clone, Debug, Default)]
@@ -243,6 +248,7 @@ impl<T: Clone> Seq<T> {
             origin_right: r.origin_right,
             content: r.content + offset,
             deleted: r.deleted,
+            mark: r.mark,
         };
         r.len = offset;
         let block = &mut self.blocks[c.pos];
@@ -389,6 +395,7 @@ impl<T: Clone> Seq<T> {
                     && origin_left == Some(r.last())
                     && r.origin_right == origin_right
                     && !r.deleted
+                    && r.mark.is_none()
                     && r.content + r.len == offset;
                 if mergeable {
                     r.len += n;
@@ -402,7 +409,7 @@ impl<T: Clone> Seq<T> {
             }
             None => (Cursor { pos: 0, run: 0 }, 0),
         };
-        let run = Run { id, len: n, origin_left, origin_right, content: offset, deleted: false };
+        let run = Run { id, len: n, origin_left, origin_right, content: offset, deleted: false, mark: None };
         self.insert_run(at.0, run);
         self.rebalance();
         Ok(at.1)
@@ -499,10 +506,17 @@ impl<T: Clone> Seq<T> {
         Ok((c, rlen.min(len)))
     }
 
-    /// Deletes the elements with ids `[id, id + len)`. Returns the visible ranges that
-    /// disappeared, as `(index, len)` in the order they were deleted, and the id spans that were
-    /// newly deleted (for rollback). Elements already deleted stay deleted.
-    pub(crate) fn delete(&mut self, id: OpId, len: u32) -> Result<Deleted, SeqError> {
+    /// Applies a delete (`delete`) or a restore, op `op`, to the elements with ids
+    /// `[id, id + len)`: each element takes the state of the delete or restore op with the
+    /// greatest Lamport id (`order`) that touched it.
+    pub(crate) fn mark(
+        &mut self,
+        id: OpId,
+        len: u32,
+        op: OpId,
+        delete: bool,
+        order: impl Fn(OpId, OpId) -> Ordering,
+    ) -> Result<Marked, SeqError> {
         // Check first: every id must exist, or nothing changes.
         let mut probe = id;
         let end = id.counter + len;
@@ -511,42 +525,63 @@ impl<T: Clone> Seq<T> {
             probe = probe.offset(self.run(c).len - off);
         }
         let mut ranges = Vec::new();
-        let mut spans = Vec::new();
+        let mut undo = Vec::new();
         let mut at = id;
         while at.counter < end {
             let (c, n) = self.isolate(at, end - at.counter)?;
-            if !self.run(c).deleted {
-                let index = self.visible_before(c);
-                self.run_mut(c).deleted = true;
-                self.blocks[c.pos].visible -= n;
-                self.fenwick.add(c.pos, -i64::from(n));
-                self.len -= n as usize;
-                ranges.push((index, n as usize));
-                spans.push((at, n));
+            let r = self.run(c);
+            if r.mark.is_none_or(|m| order(op, m) == Ordering::Greater) {
+                undo.push((at, n, r.deleted, r.mark));
+                let was_deleted = r.deleted;
+                self.run_mut(c).mark = Some(op);
+                if was_deleted != delete {
+                    ranges.push((self.visible_before(c), n as usize, !delete));
+                    self.set_deleted(c, delete);
+                }
             }
             at = at.offset(n);
         }
         self.rebalance();
-        Ok((ranges, spans))
+        Ok((ranges, undo))
     }
 
-    /// Undoes [`Seq::delete`] for spans it reported (rollback of a failed change).
-    pub(crate) fn undelete(&mut self, spans: &[(OpId, u32)]) {
-        for &(id, len) in spans.iter().rev() {
+    fn set_deleted(&mut self, c: Cursor, deleted: bool) {
+        let n = self.run(c).len;
+        if self.run(c).deleted == deleted {
+            return;
+        }
+        self.run_mut(c).deleted = deleted;
+        if deleted {
+            self.blocks[c.pos].visible -= n;
+            self.fenwick.add(c.pos, -i64::from(n));
+            self.len -= n as usize;
+        } else {
+            self.blocks[c.pos].visible += n;
+            self.fenwick.add(c.pos, n.into());
+            self.len += n as usize;
+        }
+    }
+
+    /// Undoes [`Seq::mark`] from the states it reported (rollback of a failed change).
+    pub(crate) fn unmark(&mut self, undo: &[(OpId, u32, bool, Option<OpId>)]) {
+        for &(id, len, deleted, mark) in undo.iter().rev() {
             let mut at = id;
             while at.counter < id.counter + len {
                 let (c, n) =
                     self.isolate(at, id.counter + len - at.counter).expect("rolled-back span exists");
-                if self.run(c).deleted {
-                    self.run_mut(c).deleted = false;
-                    self.blocks[c.pos].visible += n;
-                    self.fenwick.add(c.pos, n.into());
-                    self.len += n as usize;
-                }
+                self.run_mut(c).mark = mark;
+                self.set_deleted(c, deleted);
                 at = at.offset(n);
             }
         }
         self.rebalance();
+    }
+
+    /// The delete/restore state of element `id`: whether it is deleted and by which op.
+    pub(crate) fn mark_of(&self, id: OpId) -> Option<(bool, Option<OpId>)> {
+        let (c, _) = self.find_id(id)?;
+        let r = self.run(c);
+        Some((r.deleted, r.mark))
     }
 
     /// Removes the elements `[id, id + len)` entirely (rollback of a failed insert).
@@ -613,7 +648,7 @@ mod tests {
         assert_eq!(s.run_count(), 1);
         let spans = s.spans_at(5, 6);
         assert_eq!(spans, vec![(OpId::new(0, 6), 6)]);
-        s.delete(OpId::new(0, 6), 6).unwrap();
+        s.mark(OpId::new(0, 6), 6, OpId::new(0, 100), true, |a, b| a.cmp(&b)).unwrap();
         assert_eq!(text(&s), "hello");
         local_insert(&mut s, 0, &mut c, 0, ">");
         assert_eq!(text(&s), ">hello");
@@ -637,7 +672,7 @@ mod tests {
             if i % 3 == 0 && !model.is_empty() {
                 let di = (x as usize / 3) % model.len();
                 for (id, n) in s.spans_at(di, 1) {
-                    s.delete(id, n).unwrap();
+                    s.mark(id, n, OpId::new(9, 100_000 + i), true, |a, b| a.cmp(&b)).unwrap();
                 }
                 model.remove(di);
             }
@@ -654,9 +689,16 @@ mod tests {
         let mut s = Seq::default();
         let mut c = 1;
         local_insert(&mut s, 0, &mut c, 0, "abcdef");
-        let (_, spans) = s.delete(OpId::new(0, 2), 3).unwrap();
+        let (_, undo) = s.mark(OpId::new(0, 2), 3, OpId::new(0, 50), true, |a, b| a.cmp(&b)).unwrap();
         assert_eq!(text(&s), "aef");
-        s.undelete(&spans);
+        s.unmark(&undo);
+        assert_eq!(text(&s), "abcdef");
+        // A restore with a later id brings the same elements back; an older delete loses to it.
+        s.mark(OpId::new(0, 2), 3, OpId::new(0, 50), true, |a, b| a.cmp(&b)).unwrap();
+        s.mark(OpId::new(0, 3), 1, OpId::new(0, 60), false, |a, b| a.cmp(&b)).unwrap();
+        s.mark(OpId::new(0, 3), 1, OpId::new(0, 55), true, |a, b| a.cmp(&b)).unwrap();
+        assert_eq!(text(&s), "acef");
+        s.mark(OpId::new(0, 2), 3, OpId::new(0, 70), false, |a, b| a.cmp(&b)).unwrap();
         assert_eq!(text(&s), "abcdef");
         local_insert(&mut s, 1, &mut 100, 3, "XY");
         assert_eq!(text(&s), "abcXYdef");

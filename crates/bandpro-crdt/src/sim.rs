@@ -101,9 +101,10 @@ impl Sim {
         self.steps += 1;
         let n = self.replicas.len() as u64;
         let r = (action.a % n) as usize;
-        match action.kind % 10 {
+        match action.kind % 11 {
             0..=4 => self.edit(r, action.b, action.c),
             8 => self.reload(r),
+            10 => self.revert(r, action.b),
             5 | 6 | 9 => {
                 let to = (action.b % n) as usize;
                 if to != r && self.group[r] == self.group[to] {
@@ -179,6 +180,18 @@ impl Sim {
                 return;
             }
         };
+        self.apply_patches(r, &commit.patches);
+    }
+
+    /// Reverts a random change this replica holds (as undo does), checking the patch law.
+    fn revert(&mut self, r: usize, b: u64) {
+        let doc = &mut self.replicas[r].doc;
+        let hashes: Vec<_> = doc.changes().map(|c| c.hash()).collect();
+        let Some(h) = pick(&hashes, b) else { return };
+        let mut tx = doc.transaction();
+        tx.set_time(7);
+        tx.revert(&h).expect("reverting a known change works");
+        let commit = tx.commit();
         self.apply_patches(r, &commit.patches);
     }
 

@@ -107,7 +107,7 @@ impl Transaction<'_> {
         self.doc
     }
 
-    fn ref_of(&mut self, id: OpId) -> RefId {
+    pub(crate) fn ref_of(&mut self, id: OpId) -> RefId {
         let next = self.table.len() as u32;
         let replica = *self.table_index.entry(id.replica).or_insert(next);
         if replica == next {
@@ -117,12 +117,12 @@ impl Transaction<'_> {
         RefId { replica, counter: id.counter }
     }
 
-    fn obj_ref(&mut self, obj: u32) -> ObjRef {
+    pub(crate) fn obj_ref(&mut self, obj: u32) -> ObjRef {
         let id = self.doc.object(obj).id_internal();
         if id == ROOT_ID { ObjRef::Root } else { ObjRef::Id(self.ref_of(id)) }
     }
 
-    fn apply(&mut self, op: Op) -> Result<OpId, Error> {
+    pub(crate) fn apply(&mut self, op: Op) -> Result<OpId, Error> {
         let width = op.width() as u32;
         let id = OpId::new(self.doc.me(), self.next_op);
         self.next_op = self.next_op.checked_add(width).ok_or(Error::Overflow("operation counter"))?;

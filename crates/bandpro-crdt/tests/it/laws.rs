@@ -22,7 +22,7 @@ fn run(replicas: usize, actions: &[Action]) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(48), ..ProptestConfig::default() })]
 
     #[test]
     fn replicas_converge_whatever_the_delivery(replicas in 3usize..=5, actions in prop::collection::vec(action(), 1..80)) {

@@ -1,0 +1,60 @@
+//! The one error type of `bandpro-core`.
+
+use bandpro_crdt::ObjId;
+use bandpro_music::event::EventId;
+
+/// Everything that can go wrong with a score or its repository.
+///
+/// An edit that returns one of these changed nothing.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The engine refused an operation or a change.
+    #[error(transparent)]
+    Engine(#[from] bandpro_crdt::Error),
+    /// A music value was invalid (a pitch, a key, a duration...).
+    #[error(transparent)]
+    Music(#[from] bandpro_music::Error),
+    /// A part that does not exist (any more).
+    #[error("part {0} does not exist")]
+    NoSuchPart(String),
+    /// A measure index past the end of the score.
+    #[error("measure {index} does not exist: the score has {count} measures")]
+    NoSuchMeasure {
+        /// 0-based index asked for.
+        index: usize,
+        /// How many measures there are.
+        count: usize,
+    },
+    /// An event that does not exist (any more).
+    #[error("event {0} does not exist")]
+    NoSuchEvent(EventId),
+    /// A position inside a voice past its end.
+    #[error("index {index} is past the end of the voice, which has {len} events")]
+    NoSuchPosition {
+        /// Index asked for.
+        index: usize,
+        /// Events in the voice.
+        len: usize,
+    },
+    /// A duration that is zero or negative (outside grace notes) or otherwise impossible.
+    #[error("invalid duration {0}: durations must be positive")]
+    InvalidDuration(String),
+    /// Voices are numbered from 0 to 7.
+    #[error("voice {0} is out of range: voices are 0 to 7")]
+    InvalidVoice(usize),
+    /// A document that does not hold a score, or holds a damaged one.
+    #[error("not a score: {what} at {obj}")]
+    NotAScore {
+        /// What was wrong.
+        what: String,
+        /// Where.
+        obj: ObjId,
+    },
+    /// Nothing to undo or redo for this author.
+    #[error("nothing to {0}")]
+    NothingTo(&'static str),
+}
+
+/// A `Result` with this crate's error.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,501 @@
+//! The score: a CRDT document with a music schema, its materialised view, change
+//! notifications and incremental validation.
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+
+use bandpro_crdt::{
+    Change, ChangeHash, Document, ObjId, ObjType, Patch, PatchAction, ROOT, ReplicaId, Value,
+};
+use bandpro_music::event::{Event, EventId};
+use bandpro_music::validate::{self, Diagnostic, ValidationConfig};
+use bandpro_music::{MeasureInfo, PartInfo, Rational, ScoreView};
+
+use crate::edit::ScoreTx;
+use crate::error::{Error, Result};
+use crate::notify::{ChangeKind, ScoreChange};
+use crate::schema::*;
+use crate::view_cache::{Cache, MeasureExtras};
+
+/// A stable reference to a part: it survives other parts being added, moved or removed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PartId(pub ObjId);
+
+/// What an edit produced.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Edit {
+    /// The change it made (`None` if it edited nothing).
+    pub hash: Option<ChangeHash>,
+    /// What changed, in musical terms.
+    pub changes: Vec<ScoreChange>,
+}
+
+/// A collaborative score.
+///
+/// ```
+/// use bandpro_core::Score;
+/// use bandpro_crdt::ReplicaId;
+///
+/// let mut score = Score::new(ReplicaId::from_u128(1)).unwrap();
+/// let (trumpet, _) = score
+///     .edit("copyist", "set up", |tx| {
+///         let t = tx.add_part("Trumpet", Some("trumpet"))?;
+///         tx.insert_measures(0, 4)?;
+///         tx.append_note(t, 0, 0, "C5".parse()?, "1/4".parse()?)?;
+///         Ok(t)
+///     })
+///     .unwrap();
+/// let (_, edit) = score
+///     .edit("arranger", "pickup", |tx| tx.append_note(trumpet, 0, 0, "D5".parse()?, "1/4".parse()?))
+///     .unwrap();
+/// assert_eq!(edit.changes[0].to_string(), "Trumpet m.1 v1: note inserted at beat 2");
+/// ```
+#[derive(Clone, Debug)]
+pub struct Score {
+    doc: Document,
+    pub(crate) cache: Cache,
+    config: ValidationConfig,
+    diagnostics: Vec<Diagnostic>,
+    pub(crate) undo: HashMap<String, UndoStacks>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub(crate) struct UndoStacks {
+    pub(crate) undo: Vec<ChangeHash>,
+    pub(crate) redo: Vec<ChangeHash>,
+}
+
+impl Score {
+    /// A new empty score edited as `replica`. Other replicas join it by applying its changes
+    /// (or loading it), never by creating their own: two independently created scores are two
+    /// different scores.
+    pub fn new(replica: ReplicaId) -> Result<Score> {
+        let mut doc = Document::with_replica(replica);
+        doc.transact(|tx| {
+            tx.set_message("new score");
+            tx.put(&ROOT, "format", FORMAT)?;
+            tx.put_object(&ROOT, META, ObjType::Map)?;
+            tx.put_object(&ROOT, PARTS, ObjType::List)?;
+            tx.put_object(&ROOT, MEASURES, ObjType::List)?;
+            Ok::<_, bandpro_crdt::Error>(())
+        })?;
+        Self::from_document(doc)
+    }
+
+    /// A score over an existing document (loaded, or received from a peer).
+    pub fn from_document(doc: Document) -> Result<Score> {
+        let cache = Cache::build(&doc)?;
+        let mut score = Score {
+            doc,
+            cache,
+            config: ValidationConfig::default(),
+            diagnostics: Vec::new(),
+            undo: HashMap::new(),
+        };
+        score.revalidate_all();
+        Ok(score)
+    }
+
+    /// The engine document underneath.
+    pub fn document(&self) -> &Document {
+        &self.doc
+    }
+
+    /// The current version.
+    pub fn heads(&self) -> Vec<ChangeHash> {
+        self.doc.heads()
+    }
+
+    /// A copy that edits as `replica` (a branch, or another user's replica in tests).
+    pub fn fork(&self, replica: ReplicaId) -> Score {
+        let mut s = self.clone();
+        s.doc = self.doc.fork_as(replica);
+        s.undo.clear();
+        s
+    }
+
+    /// The score as it was at `heads`.
+    pub fn at(&self, heads: &[ChangeHash]) -> Result<Score> {
+        Score::from_document(self.doc.at(heads)?)
+    }
+
+    /// Title and other metadata.
+    pub fn metadata(&self) -> Result<Vec<(String, String)>> {
+        let mut out = Vec::new();
+        self.doc.for_each_entry(&self.cache.meta, |k, v| {
+            if let Some(s) = v.as_str() {
+                out.push((k.to_owned(), s.to_owned()));
+            }
+        })?;
+        out.sort();
+        Ok(out)
+    }
+
+    /// The stable id of part `index`.
+    pub fn part_id(&self, index: usize) -> Option<PartId> {
+        self.cache.parts.get(index).map(|p| PartId(p.obj))
+    }
+
+    /// The stable string key of a part (what events and presence use to name it).
+    pub fn part_key(&self, part: PartId) -> String {
+        obj_key(&part.0)
+    }
+
+    /// The index of a part.
+    pub fn part_index(&self, part: PartId) -> Option<usize> {
+        self.cache.part_by_key.get(&obj_key(&part.0)).copied()
+    }
+
+    /// Tempo, barlines, repeats and endings of a measure.
+    pub fn measure_extras(&self, measure: usize) -> Option<&MeasureExtras> {
+        self.cache.measures.get(measure).map(|m| &m.extras)
+    }
+
+    /// Where an event is: part, measure, voice and index in the voice.
+    pub fn locate(&self, event: EventId) -> Option<(usize, usize, usize, usize)> {
+        let place = self.cache.events.get(&event)?;
+        let m = *self.cache.measure_by_obj.get(&place.measure_obj)?;
+        for (p, voices) in self.cache.measures[m].cells.iter().enumerate() {
+            for (v, events) in voices.iter().enumerate() {
+                if let Some(i) = events.iter().position(|e| e.id == event) {
+                    return Some((p, m, v, i));
+                }
+            }
+        }
+        None
+    }
+
+    /// The event with this id.
+    pub fn event(&self, event: EventId) -> Option<&Event> {
+        let (p, m, v, i) = self.locate(event)?;
+        Some(&self.cache.measures[m].cells[p][v][i])
+    }
+
+    /// The engine object holding an event (for blame and diff).
+    pub fn event_object(&self, event: EventId) -> Option<ObjId> {
+        self.cache.events.get(&event).map(|p| p.obj)
+    }
+
+    /// The engine object of measure `index`.
+    pub fn measure_object(&self, index: usize) -> Option<ObjId> {
+        self.cache.measures.get(index).map(|m| m.obj)
+    }
+
+    /// Data from peers that could not be read as music (skipped, never dropped silently).
+    pub fn warnings(&self) -> &[String] {
+        &self.cache.warnings
+    }
+
+    /// The diagnostics of the current version (kept up to date incrementally).
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    /// Sets the validation configuration and re-validates.
+    pub fn set_validation_config(&mut self, config: ValidationConfig) {
+        self.config = config;
+        self.revalidate_all();
+    }
+
+    /// Validates the whole score from scratch.
+    pub fn revalidate_all(&mut self) {
+        self.diagnostics = validate::validate(&*self, &self.config);
+    }
+
+    fn revalidate(&mut self, measures: Range<usize>) {
+        let range = validate::affected_measures(measures, self.measure_count());
+        self.diagnostics.retain(|d| !range.contains(&d.location.measure));
+        let fresh = validate::validate_measures(&*self, range, &self.config);
+        self.diagnostics.extend(fresh);
+        self.diagnostics
+            .sort_by_key(|d| (d.location.measure, d.location.part, d.location.voice, d.location.onset));
+    }
+
+    /// Makes one change: every edit in `f` applies together, or none does.
+    pub fn edit<T>(
+        &mut self,
+        author: &str,
+        message: &str,
+        f: impl FnOnce(&mut ScoreTx<'_>) -> Result<T>,
+    ) -> Result<(T, Edit)> {
+        let Score { doc, cache, .. } = self;
+        let mut tx = ScoreTx::new(doc.transaction(), cache);
+        tx.set_author_message(author, message);
+        let value = f(&mut tx)?;
+        let commit = tx.commit();
+        let changes = self.absorb(&commit.patches)?;
+        if let Some(h) = commit.hash {
+            let stacks = self.undo.entry(author.to_owned()).or_default();
+            stacks.undo.push(h);
+            stacks.redo.clear();
+        }
+        Ok((value, Edit { hash: commit.hash, changes }))
+    }
+
+    /// Applies changes from another replica.
+    pub fn apply_changes(&mut self, changes: Vec<Change>) -> Result<Vec<ScoreChange>> {
+        let patches = self.doc.apply_changes(changes)?;
+        self.absorb(&patches)
+    }
+
+    /// Applies every change of `other` that this score lacks.
+    pub fn merge(&mut self, other: &Score) -> Result<Vec<ScoreChange>> {
+        let patches = self.doc.merge(&other.doc)?;
+        self.absorb(&patches)
+    }
+
+    pub(crate) fn doc_mut(&mut self) -> &mut Document {
+        &mut self.doc
+    }
+
+    /// Brings the materialised view and the diagnostics up to date after patches, and says
+    /// what changed in musical terms.
+    pub(crate) fn absorb(&mut self, patches: &[Patch]) -> Result<Vec<ScoreChange>> {
+        if patches.is_empty() {
+            return Ok(Vec::new());
+        }
+        let cache = &self.cache;
+        let part_objs: HashSet<ObjId> = cache.parts.iter().map(|p| p.obj).collect();
+        let mut parts_dirty = false;
+        let mut structure_dirty = false;
+        let mut signatures_dirty = false;
+        let mut dirty: HashSet<ObjId> = HashSet::new();
+        let mut notes: Vec<Pending> = Vec::new();
+        // The list order of each touched measure as the patches unfold, to name deleted events.
+        let mut orders: HashMap<ObjId, Vec<(EventId, usize, usize)>> = HashMap::new();
+        for p in patches {
+            if p.obj == cache.parts_list {
+                parts_dirty = true;
+                match &p.action {
+                    PatchAction::Insert { values, .. } => {
+                        notes.extend(values.iter().map(|_| Pending::Plain(ChangeKind::PartAdded)))
+                    }
+                    PatchAction::DeleteSeq { len, .. } => {
+                        notes.extend((0..*len).map(|_| Pending::Plain(ChangeKind::PartRemoved)))
+                    }
+                    _ => {}
+                }
+            } else if part_objs.contains(&p.obj) {
+                parts_dirty = true;
+                if let PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key } = &p.action {
+                    notes.push(Pending::Plain(ChangeKind::PartChanged(field_name(key))));
+                }
+            } else if p.obj == cache.measures_list {
+                structure_dirty = true;
+                match &p.action {
+                    PatchAction::Insert { index, values } => {
+                        // Consecutive single inserts are one insertion of several measures.
+                        if let Some(Pending::Measures(ChangeKind::MeasuresInserted(n), at)) = notes.last_mut()
+                            && *at + *n == *index
+                        {
+                            *n += values.len();
+                        } else {
+                            notes.push(Pending::Measures(ChangeKind::MeasuresInserted(values.len()), *index));
+                        }
+                    }
+                    PatchAction::DeleteSeq { index, len } => {
+                        notes.push(Pending::Measures(ChangeKind::MeasuresDeleted(*len), *index))
+                    }
+                    _ => {}
+                }
+            } else if p.obj == cache.meta {
+                if let PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key } = &p.action {
+                    notes.push(Pending::Plain(ChangeKind::MetadataChanged(key.clone())));
+                }
+            } else if let Some(&m) = cache.measure_by_obj.get(&p.obj) {
+                if let PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key } = &p.action {
+                    if key == TIME || key == KEY || key == PICKUP {
+                        signatures_dirty = true;
+                    }
+                    dirty.insert(p.obj);
+                    notes.push(Pending::Measure(ChangeKind::MeasureChanged(field_name(key)), p.obj, m));
+                }
+            } else if let Some(&measure_obj) = cache.list_to_measure.get(&p.obj) {
+                dirty.insert(measure_obj);
+                let m = cache.measure_by_obj[&measure_obj];
+                let order = orders.entry(measure_obj).or_insert_with(|| cache.measures[m].order.clone());
+                match &p.action {
+                    PatchAction::Insert { index, values } => {
+                        for (k, v) in values.iter().enumerate() {
+                            let id = match v {
+                                Value::Object(_, obj) => event_id(obj),
+                                _ => EventId(0),
+                            };
+                            order.insert((index + k).min(order.len()), (id, usize::MAX, 0));
+                            notes.push(Pending::Event(ChangeKind::EventInserted, id));
+                        }
+                    }
+                    PatchAction::DeleteSeq { index, len } => {
+                        let end = (index + len).min(order.len());
+                        let start = (*index).min(end);
+                        for (id, part, voice) in order.drain(start..end) {
+                            notes.push(Pending::Deleted(id, m, part, voice));
+                        }
+                    }
+                    _ => {}
+                }
+            } else if let Some(&id) = cache.event_by_obj.get(&p.obj) {
+                if let Some(place) = cache.events.get(&id) {
+                    dirty.insert(place.measure_obj);
+                }
+                if let PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key } = &p.action {
+                    notes.push(Pending::Event(ChangeKind::EventChanged(field_name(key)), id));
+                }
+            }
+            // Anything else is inside an object created by this very change (a new event or
+            // measure), and is covered by the patch that inserted it.
+        }
+
+        if parts_dirty {
+            self.cache.rebuild_parts(&self.doc)?;
+            self.cache.rebuild_measures(&self.doc)?;
+            self.revalidate_all();
+        } else if structure_dirty {
+            self.cache.rebuild_measures(&self.doc)?;
+            self.revalidate_all();
+        } else {
+            let mut touched: Vec<usize> =
+                dirty.iter().filter_map(|o| self.cache.measure_by_obj.get(o).copied()).collect();
+            touched.sort_unstable();
+            if signatures_dirty {
+                self.cache.rebuild_measures(&self.doc)?;
+                self.revalidate_all();
+            } else {
+                for &m in &touched {
+                    self.cache.read_measure_fields_pub(&self.doc, m)?;
+                    self.cache.read_measure_events(&self.doc, m)?;
+                }
+                for r in ranges(&touched) {
+                    self.revalidate(r);
+                }
+            }
+        }
+        Ok(notes.into_iter().map(|n| self.describe(n)).collect())
+    }
+
+    fn describe(&self, n: Pending) -> ScoreChange {
+        match n {
+            Pending::Plain(kind) => ScoreChange::new(kind),
+            Pending::Measures(kind, at) => {
+                let mut c = ScoreChange::new(kind);
+                c.measure = Some(at);
+                c
+            }
+            Pending::Measure(kind, obj, old) => {
+                let mut c = ScoreChange::new(kind);
+                c.measure = self.cache.measure_by_obj.get(&obj).copied().or(Some(old));
+                c
+            }
+            Pending::Event(kind, id) => {
+                let mut c = ScoreChange::new(kind);
+                c.event = Some(id);
+                if let Some((p, m, v, i)) = self.locate(id) {
+                    let e = &self.cache.measures[m].cells[p][v][i];
+                    c.part = Some(p);
+                    c.part_name = Some(self.cache.parts[p].info.name.clone());
+                    c.measure = Some(m);
+                    c.voice = Some(v);
+                    c.beat = Some(beat_of(e.onset, &self.cache.measures[m].info));
+                }
+                c
+            }
+            Pending::Deleted(id, m, p, v) => {
+                let mut c = ScoreChange::new(ChangeKind::EventDeleted);
+                c.event = Some(id);
+                c.measure = Some(m);
+                if p != usize::MAX {
+                    c.part = Some(p);
+                    c.part_name = self.cache.parts.get(p).map(|x| x.info.name.clone());
+                    c.voice = Some(v);
+                }
+                c
+            }
+        }
+    }
+}
+
+enum Pending {
+    Plain(ChangeKind),
+    Measures(ChangeKind, usize),
+    Measure(ChangeKind, ObjId, usize),
+    Event(ChangeKind, EventId),
+    Deleted(EventId, usize, usize, usize),
+}
+
+fn field_name(key: &str) -> &'static str {
+    match key {
+        NOTES => "pitch",
+        DURATION => "duration",
+        TUPLETS => "tuplet",
+        GRACE => "grace",
+        ARTICULATIONS => "articulation",
+        DYNAMIC => "dynamic",
+        LYRICS => "lyrics",
+        CHORD_SYMBOL => "chord symbol",
+        STAFF => "staff",
+        VOICE => "voice",
+        PART => "part",
+        TIME => "time signature",
+        KEY => "key signature",
+        PICKUP => "pickup",
+        TEMPO => "tempo",
+        BARLINE => "barline",
+        REPEAT => "repeat",
+        ENDING => "ending",
+        NAME => "name",
+        INSTRUMENT => "instrument",
+        TRANSPOSITION => "transposition",
+        STAVES => "staves",
+        _ => "field",
+    }
+}
+
+/// The 1-based beat of an onset, counting in the time signature's beat unit.
+pub(crate) fn beat_of(onset: Rational, info: &MeasureInfo) -> Rational {
+    let unit = Rational::new(1, i64::from(info.time.denominator()));
+    onset / unit + Rational::ONE
+}
+
+/// Sorted indices to maximal contiguous ranges.
+fn ranges(sorted: &[usize]) -> Vec<Range<usize>> {
+    let mut out: Vec<Range<usize>> = Vec::new();
+    for &i in sorted {
+        match out.last_mut() {
+            Some(r) if r.end == i || r.end == i + 1 => r.end = i + 1,
+            _ => out.push(i..i + 1),
+        }
+    }
+    out
+}
+
+impl ScoreView for Score {
+    fn part_count(&self) -> usize {
+        self.cache.parts.len()
+    }
+
+    fn part(&self, part: usize) -> &PartInfo {
+        &self.cache.parts[part].info
+    }
+
+    fn measure_count(&self) -> usize {
+        self.cache.measures.len()
+    }
+
+    fn measure(&self, measure: usize) -> &MeasureInfo {
+        &self.cache.measures[measure].info
+    }
+
+    fn voice_count(&self, part: usize, measure: usize) -> usize {
+        self.cache.measures[measure].cells.get(part).map_or(0, Vec::len)
+    }
+
+    fn events(&self, part: usize, measure: usize, voice: usize) -> &[Event] {
+        self.cache.measures[measure].cells.get(part).and_then(|v| v.get(voice)).map_or(&[], Vec::as_slice)
+    }
+}
+
+impl Error {
+    pub(crate) fn no_part(part: PartId) -> Error {
+        Error::NoSuchPart(obj_key(&part.0))
+    }
+}

@@ -1,0 +1,309 @@
+//! The materialised score: the engine document read into the shape `ScoreView` serves, kept
+//! up to date measure by measure as changes arrive.
+
+use std::collections::HashMap;
+
+use bandpro_crdt::{Document, ObjId, ObjType, ROOT, Value};
+use bandpro_music::event::{Articulations, Event, EventId};
+use bandpro_music::{Interval, Key, MeasureInfo, PartInfo, Rational, TimeSignature};
+
+use crate::error::{Error, Result};
+use crate::schema::*;
+
+/// A part as materialised.
+#[derive(Clone, Debug)]
+pub(crate) struct CachedPart {
+    pub(crate) obj: ObjId,
+    pub(crate) info: PartInfo,
+}
+
+/// Measure-level values beyond what `MeasureInfo` holds.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MeasureExtras {
+    /// Tempo in quarter notes per minute set at this measure.
+    pub tempo: Option<i64>,
+    /// Barline style at the end ("light-heavy", "light-light", ...).
+    pub barline: Option<String>,
+    /// Repeat sign: "start", "end" or "both".
+    pub repeat: Option<String>,
+    /// Volta ending numbers ("1", "1,2").
+    pub ending: Option<String>,
+    /// The time signature is written here (it changes here or this is the first measure).
+    pub time_change: bool,
+    /// The key signature is written here.
+    pub key_change: bool,
+}
+
+/// A measure as materialised.
+#[derive(Clone, Debug)]
+pub(crate) struct CachedMeasure {
+    pub(crate) obj: ObjId,
+    pub(crate) events_list: ObjId,
+    pub(crate) info: MeasureInfo,
+    pub(crate) extras: MeasureExtras,
+    /// Own explicit values, before inheritance.
+    own_time: Option<TimeSignature>,
+    own_key: Option<Key>,
+    /// Event ids in list order (all parts and voices), to name deleted events.
+    pub(crate) order: Vec<(EventId, usize, usize)>,
+    /// Per part, per voice, the events with onsets.
+    pub(crate) cells: Vec<Vec<Vec<Event>>>,
+}
+
+/// Where an event is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct EventPlace {
+    pub(crate) obj: ObjId,
+    pub(crate) measure_obj: ObjId,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Cache {
+    pub(crate) parts_list: ObjId,
+    pub(crate) measures_list: ObjId,
+    pub(crate) meta: ObjId,
+    pub(crate) parts: Vec<CachedPart>,
+    pub(crate) part_by_key: HashMap<String, usize>,
+    pub(crate) measures: Vec<CachedMeasure>,
+    pub(crate) measure_by_obj: HashMap<ObjId, usize>,
+    /// Events list object to its measure object.
+    pub(crate) list_to_measure: HashMap<ObjId, ObjId>,
+    pub(crate) events: HashMap<EventId, EventPlace>,
+    pub(crate) event_by_obj: HashMap<ObjId, EventId>,
+    /// What could not be read (a malformed event or measure from a faulty peer): skipped, and
+    /// reported here rather than dropped silently.
+    pub(crate) warnings: Vec<String>,
+}
+
+pub(crate) fn object_at(doc: &Document, obj: &ObjId, key: &str, want: ObjType) -> Result<ObjId> {
+    match doc.get(obj, key)? {
+        Some(Value::Object(t, id)) if t == want => Ok(id),
+        _ => Err(Error::NotAScore { what: format!("no {want:?} under {key:?}"), obj: *obj }),
+    }
+}
+
+fn str_of(v: &Value) -> Option<&str> {
+    v.as_str()
+}
+
+impl Cache {
+    /// Reads the whole score.
+    pub(crate) fn build(doc: &Document) -> Result<Cache> {
+        let mut cache = Cache {
+            parts_list: object_at(doc, &ROOT, PARTS, ObjType::List)?,
+            measures_list: object_at(doc, &ROOT, MEASURES, ObjType::List)?,
+            meta: object_at(doc, &ROOT, META, ObjType::Map)?,
+            parts: Vec::new(),
+            part_by_key: HashMap::new(),
+            measures: Vec::new(),
+            measure_by_obj: HashMap::new(),
+            list_to_measure: HashMap::new(),
+            events: HashMap::new(),
+            event_by_obj: HashMap::new(),
+            warnings: Vec::new(),
+        };
+        cache.rebuild_parts(doc)?;
+        cache.rebuild_measures(doc)?;
+        Ok(cache)
+    }
+
+    pub(crate) fn rebuild_parts(&mut self, doc: &Document) -> Result<()> {
+        self.parts.clear();
+        self.part_by_key.clear();
+        for v in doc.list(&self.parts_list)? {
+            let Value::Object(ObjType::Map, obj) = v else { continue };
+            let mut info = PartInfo::plain("");
+            let mut instrument = None;
+            let mut transposition = None;
+            let mut staves = None;
+            doc.for_each_entry(&obj, |k, v| match k {
+                NAME => info.name = str_of(&v).unwrap_or_default().to_owned(),
+                INSTRUMENT => instrument = str_of(&v).map(str::to_owned),
+                TRANSPOSITION => transposition = str_of(&v).and_then(|s| s.parse::<Interval>().ok()),
+                STAVES => staves = v.as_int(),
+                _ => {}
+            })?;
+            if let Some(inst) = instrument.and_then(|i| bandpro_music::instrument::by_id(&i).ok()) {
+                let name = std::mem::take(&mut info.name);
+                info = PartInfo::new(name, inst);
+            }
+            if let Some(t) = transposition {
+                info.transposition = t;
+            }
+            if let Some(s) = staves {
+                info.staves = s.clamp(1, 8) as u8;
+            }
+            let key = obj_key(&obj);
+            self.part_by_key.insert(key.clone(), self.parts.len());
+            self.parts.push(CachedPart { obj, info });
+        }
+        Ok(())
+    }
+
+    pub(crate) fn rebuild_measures(&mut self, doc: &Document) -> Result<()> {
+        self.measures.clear();
+        self.measure_by_obj.clear();
+        self.list_to_measure.clear();
+        self.events.clear();
+        self.event_by_obj.clear();
+        self.warnings.clear();
+        for v in doc.list(&self.measures_list)? {
+            let Value::Object(ObjType::Map, obj) = v else {
+                self.warnings.push("a measure that is not a map was skipped".into());
+                continue;
+            };
+            let Ok(events_list) = object_at(doc, &obj, EVENTS, ObjType::List) else {
+                self.warnings.push(format!("measure {obj} has no events list and was skipped"));
+                continue;
+            };
+            let idx = self.measures.len();
+            self.measure_by_obj.insert(obj, idx);
+            self.list_to_measure.insert(events_list, obj);
+            self.measures.push(CachedMeasure {
+                obj,
+                events_list,
+                info: MeasureInfo::new(TimeSignature::COMMON, Key::C_MAJOR),
+                extras: MeasureExtras::default(),
+                own_time: None,
+                own_key: None,
+                order: Vec::new(),
+                cells: Vec::new(),
+            });
+            self.read_measure_fields(doc, idx)?;
+        }
+        self.propagate_signatures();
+        for i in 0..self.measures.len() {
+            self.read_measure_events(doc, i)?;
+        }
+        Ok(())
+    }
+
+    fn read_measure_fields(&mut self, doc: &Document, i: usize) -> Result<()> {
+        let m = &mut self.measures[i];
+        let mut extras = MeasureExtras::default();
+        let (mut time, mut key, mut pickup) = (None, None, false);
+        doc.for_each_entry(&m.obj, |k, v| match k {
+            TIME => time = str_of(&v).and_then(|s| s.parse::<TimeSignature>().ok()),
+            KEY => key = str_of(&v).and_then(|s| s.parse::<Key>().ok()),
+            PICKUP => pickup = matches!(v.as_scalar(), Some(bandpro_crdt::ScalarValue::Bool(true))),
+            TEMPO => extras.tempo = v.as_int(),
+            BARLINE => extras.barline = str_of(&v).map(str::to_owned),
+            REPEAT => extras.repeat = str_of(&v).map(str::to_owned),
+            ENDING => extras.ending = str_of(&v).map(str::to_owned),
+            _ => {}
+        })?;
+        m.own_time = time;
+        m.own_key = key;
+        m.info.pickup = pickup;
+        m.extras = extras;
+        Ok(())
+    }
+
+    /// Re-reads a measure's own fields (tempo, barline...; not signatures, which need
+    /// [`Cache::rebuild_measures`] because later measures inherit them).
+    pub(crate) fn read_measure_fields_pub(&mut self, doc: &Document, i: usize) -> Result<()> {
+        self.read_measure_fields(doc, i)?;
+        self.propagate_signatures();
+        Ok(())
+    }
+
+    /// Time and key are stored where they change; every measure inherits what is in force.
+    pub(crate) fn propagate_signatures(&mut self) {
+        let mut time = TimeSignature::COMMON;
+        let mut key = Key::C_MAJOR;
+        for (i, m) in self.measures.iter_mut().enumerate() {
+            m.extras.time_change = i == 0 || m.own_time.is_some_and(|t| t != time);
+            m.extras.key_change = i == 0 || m.own_key.is_some_and(|k| k != key);
+            time = m.own_time.unwrap_or(time);
+            key = m.own_key.unwrap_or(key);
+            m.info.time = time;
+            m.info.key = key;
+        }
+    }
+
+    /// Re-reads the events of measure `i` from the document.
+    pub(crate) fn read_measure_events(&mut self, doc: &Document, i: usize) -> Result<()> {
+        let n_parts = self.parts.len();
+        let (list, measure_obj) = (self.measures[i].events_list, self.measures[i].obj);
+        for (id, _, _) in std::mem::take(&mut self.measures[i].order) {
+            if let Some(place) = self.events.remove(&id) {
+                self.event_by_obj.remove(&place.obj);
+            }
+        }
+        let mut cells: Vec<Vec<Vec<Event>>> = vec![Vec::new(); n_parts];
+        let mut order = Vec::new();
+        for v in doc.list(&list)? {
+            let Value::Object(ObjType::Map, obj) = v else { continue };
+            let (part, voice, event) = match self.read_event(doc, &obj) {
+                Ok(Some(e)) => e,
+                Ok(None) => continue,
+                Err(e) => {
+                    self.warnings.push(format!("m.{}: event {obj} was skipped: {e}", i + 1));
+                    continue;
+                }
+            };
+            let voices = &mut cells[part];
+            if voices.len() <= voice {
+                voices.resize_with(voice + 1, Vec::new);
+            }
+            order.push((event.id, part, voice));
+            self.events.insert(event.id, EventPlace { obj, measure_obj });
+            self.event_by_obj.insert(obj, event.id);
+            voices[voice].push(event);
+        }
+        // Onsets follow from the order and the durations; grace notes take no time.
+        for voices in &mut cells {
+            for events in voices.iter_mut() {
+                let mut t = Rational::ZERO;
+                for e in events.iter_mut() {
+                    e.onset = t;
+                    t += e.time_taken();
+                }
+            }
+        }
+        let m = &mut self.measures[i];
+        m.cells = cells;
+        m.order = order;
+        Ok(())
+    }
+
+    /// Reads one event map; `None` if it belongs to a part that no longer exists.
+    fn read_event(&self, doc: &Document, obj: &ObjId) -> Result<Option<(usize, usize, Event)>> {
+        let mut part = None;
+        let mut voice = 0usize;
+        let mut duration = Rational::ZERO;
+        let mut notes = String::new();
+        let mut event =
+            Event::new(event_id(obj), Rational::ZERO, Rational::ZERO, bandpro_music::EventKind::Rest);
+        let mut bad = None;
+        doc.for_each_entry(obj, |k, v| match k {
+            PART => part = str_of(&v).and_then(|s| self.part_by_key.get(s).copied()),
+            VOICE => voice = v.as_int().unwrap_or(1).clamp(1, 8) as usize - 1,
+            DURATION => match str_of(&v).map(str::parse::<Rational>) {
+                Some(Ok(d)) => duration = d,
+                _ => bad = Some("duration"),
+            },
+            NOTES => notes = str_of(&v).unwrap_or_default().to_owned(),
+            STAFF => event.staff = v.as_int().unwrap_or(1).clamp(1, 8) as u8,
+            TUPLETS => match str_of(&v).map(decode_tuplets) {
+                Some(Ok(t)) => event.tuplets = t,
+                _ => bad = Some("tuplets"),
+            },
+            GRACE => event.grace = str_of(&v).and_then(decode_grace),
+            ARTICULATIONS => {
+                event.articulations = str_of(&v).map(decode_articulations).unwrap_or(Articulations::default())
+            }
+            DYNAMIC => event.dynamic = str_of(&v).and_then(decode_dynamic),
+            LYRICS => event.lyrics = str_of(&v).map(decode_lyrics).unwrap_or_default(),
+            CHORD_SYMBOL => event.chord_symbol = str_of(&v).and_then(decode_chord_symbol),
+            _ => {}
+        })?;
+        if let Some(what) = bad {
+            return Err(Error::NotAScore { what: format!("bad {what}"), obj: *obj });
+        }
+        let Some(part) = part else { return Ok(None) };
+        event.duration = duration;
+        event.kind = decode_notes(&notes)?;
+        Ok(Some((part, voice, event)))
+    }
+}

@@ -1,0 +1,4 @@
+//! The integration tests of `bandpro-core`, in one binary.
+
+mod props;
+mod scenarios;

@@ -1,0 +1,178 @@
+//! Property tests: scores converge under random concurrent edits, incremental validation always
+//! equals a full validation, and undo restores what an author changed.
+
+use bandpro_core::{PartId, Score};
+use bandpro_crdt::ReplicaId;
+use bandpro_music::validate::{self, Diagnostic, ValidationConfig};
+use bandpro_music::{Pitch, Rational, ScoreView, SimpleScore};
+use proptest::prelude::*;
+
+#[derive(Clone, Debug)]
+enum Op {
+    Note { part: u8, measure: u8, voice: u8, index: u8, pitch: u8, dur: u8 },
+    Pitch { pick: u16, pitch: u8 },
+    Duration { pick: u16, dur: u8 },
+    Delete { pick: u16 },
+    InsertMeasure { at: u8 },
+    DeleteMeasure { at: u8 },
+    Key { measure: u8, fifths: i8 },
+    Sync { a: u8, b: u8 },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => (0u8..2, any::<u8>(), 0u8..2, any::<u8>(), any::<u8>(), 0u8..4)
+            .prop_map(|(part, measure, voice, index, pitch, dur)| Op::Note { part, measure, voice, index, pitch, dur }),
+        2 => (any::<u16>(), any::<u8>()).prop_map(|(pick, pitch)| Op::Pitch { pick, pitch }),
+        1 => (any::<u16>(), 0u8..4).prop_map(|(pick, dur)| Op::Duration { pick, dur }),
+        1 => any::<u16>().prop_map(|pick| Op::Delete { pick }),
+        1 => any::<u8>().prop_map(|at| Op::InsertMeasure { at }),
+        1 => any::<u8>().prop_map(|at| Op::DeleteMeasure { at }),
+        1 => (any::<u8>(), -4i8..5).prop_map(|(measure, fifths)| Op::Key { measure, fifths }),
+        2 => (0u8..3, 0u8..3).prop_map(|(a, b)| Op::Sync { a, b }),
+    ]
+}
+
+const PITCHES: [&str; 12] = ["C4", "D4", "E4", "F#4", "G4", "A4", "Bb4", "C5", "D5", "Eb5", "F5", "G3"];
+const DURS: [&str; 4] = ["1/4", "1/2", "1/8", "3/8"];
+
+fn setup() -> (Score, Vec<PartId>) {
+    let mut s = Score::new(ReplicaId::from_u128(1)).unwrap();
+    let parts = s
+        .edit("setup", "", |tx| {
+            let a = tx.add_part("Soprano", Some("soprano"))?;
+            let b = tx.add_part("Bass", Some("bass"))?;
+            tx.insert_measures(0, 3)?;
+            Ok(vec![a, b])
+        })
+        .unwrap()
+        .0;
+    (s, parts)
+}
+
+fn all_events(s: &Score) -> Vec<bandpro_music::event::EventId> {
+    let mut out = Vec::new();
+    for m in 0..s.measure_count() {
+        for p in 0..s.part_count() {
+            for v in 0..s.voice_count(p, m) {
+                out.extend(s.events(p, m, v).iter().map(|e| e.id));
+            }
+        }
+    }
+    out
+}
+
+fn apply(s: &mut Score, parts: &[PartId], op: &Op) {
+    let count = s.measure_count();
+    let events = all_events(s);
+    let pick = |n: u16| (!events.is_empty()).then(|| events[n as usize % events.len()]);
+    let _ = match *op {
+        Op::Note { part, measure, voice, index, pitch, dur } if count > 0 => s.edit("u", "", |tx| {
+            let m = measure as usize % count;
+            let part = parts[part as usize];
+            let pitch: Pitch = PITCHES[pitch as usize % 12].parse()?;
+            let d: Rational = DURS[dur as usize].parse()?;
+            match tx.insert_note(part, m, voice as usize, index as usize % 3, pitch, d) {
+                Err(bandpro_core::Error::NoSuchPosition { len, .. }) => {
+                    tx.insert_note(part, m, voice as usize, len, pitch, d)
+                }
+                other => other,
+            }
+            .map(|_| ())
+        }),
+        Op::Pitch { pick: n, pitch } => match pick(n) {
+            Some(e) => s.edit("u", "", |tx| tx.set_pitch(e, PITCHES[pitch as usize % 12].parse()?)),
+            None => return,
+        },
+        Op::Duration { pick: n, dur } => match pick(n) {
+            Some(e) => s.edit("u", "", |tx| tx.set_duration(e, DURS[dur as usize].parse()?)),
+            None => return,
+        },
+        Op::Delete { pick: n } => match pick(n) {
+            Some(e) => s.edit("u", "", |tx| tx.delete_event(e)),
+            None => return,
+        },
+        Op::InsertMeasure { at } => s.edit("u", "", |tx| tx.insert_measures(at as usize % (count + 1), 1)),
+        Op::DeleteMeasure { at } if count > 1 => {
+            s.edit("u", "", |tx| tx.delete_measures(at as usize % count..at as usize % count + 1))
+        }
+        Op::Key { measure, fifths } if count > 0 => s.edit("u", "", |tx| {
+            tx.set_key(
+                measure as usize % count,
+                bandpro_music::Key::from_fifths(fifths.into(), bandpro_music::Mode::Major)?,
+            )
+        }),
+        _ => return,
+    }
+    .map(|_| ())
+    .unwrap_or_else(|e| panic!("{op:?} failed: {e}"));
+}
+
+fn sorted(mut d: Vec<Diagnostic>) -> Vec<String> {
+    let mut out: Vec<String> = d.drain(..).map(|x| format!("{x:?}")).collect();
+    out.sort();
+    out
+}
+
+fn check_incremental(s: &Score) {
+    let full = validate::validate(s, &ValidationConfig::default());
+    assert_eq!(
+        sorted(s.diagnostics().to_vec()),
+        sorted(full),
+        "incremental validation drifted from a full one"
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(24), ..ProptestConfig::default() })]
+
+    #[test]
+    fn scores_converge_and_incremental_validation_equals_full(ops in prop::collection::vec(op(), 1..40)) {
+        let (base, parts) = setup();
+        let mut replicas: Vec<Score> = (0..3).map(|i| base.fork(ReplicaId::from_u128(10 + i))).collect();
+        for (i, op) in ops.iter().enumerate() {
+            match *op {
+                Op::Sync { a, b } if a != b => {
+                    let other = replicas[b as usize].clone();
+                    replicas[a as usize].merge(&other).unwrap();
+                    check_incremental(&replicas[a as usize]);
+                }
+                Op::Sync { .. } => {}
+                _ => {
+                    let r = i % 3;
+                    apply(&mut replicas[r], &parts, op);
+                    check_incremental(&replicas[r]);
+                }
+            }
+        }
+        for a in 0..3 {
+            for b in 0..3 {
+                let other = replicas[b].clone();
+                replicas[a].merge(&other).unwrap();
+            }
+        }
+        let first = SimpleScore::from_view(&replicas[0]);
+        for r in &replicas[1..] {
+            prop_assert_eq!(&SimpleScore::from_view(r), &first);
+            check_incremental(r);
+        }
+    }
+
+    #[test]
+    fn undoing_every_edit_restores_the_score(ops in prop::collection::vec(op(), 1..15)) {
+        let (mut s, parts) = setup();
+        let before = SimpleScore::from_view(&s);
+        let mut n = 0;
+        for op in &ops {
+            let heads = s.heads();
+            apply(&mut s, &parts, op);
+            if s.heads() != heads {
+                n += 1;
+            }
+        }
+        for _ in 0..n {
+            s.undo("u").unwrap();
+        }
+        prop_assert_eq!(SimpleScore::from_view(&s), before);
+    }
+}
