@@ -36,6 +36,7 @@ pub mod clef;
 pub mod duration;
 pub mod error;
 pub mod event;
+pub mod formats;
 pub mod generate;
 pub mod instrument;
 pub mod interval;
@@ -55,7 +56,7 @@ pub mod view;
 pub use chord_symbol::{ChordQuality, ChordSymbol};
 pub use clef::Clef;
 pub use duration::{NoteType, NoteValue, TupletRatio};
-pub use error::{Error, Result};
+pub use error::{Error, FilePosition, Result};
 pub use event::{
     AccidentalDisplay, Articulations, Dynamic, Event, EventId, EventKind, Grace, Lyric, Note, Syllabic, Tie,
     TupletMark,
@@ -67,4 +68,4 @@ pub use meter::TimeSignature;
 pub use pitch::{Pitch, PitchName, Step};
 pub use rational::Rational;
 pub use score_model::SimpleScore;
-pub use view::{MeasureInfo, PartInfo, ScoreView};
+pub use view::{Jumps, MeasureInfo, PartInfo, ScoreView, Tempo};

@@ -49,7 +49,7 @@ pub mod mxl;
 mod report;
 pub(crate) mod xml;
 
-pub use report::{GroupSymbol, ImportReport, Metadata, PartExtras, PartGroup, Warning, MAX_WARNINGS};
+pub use report::{GroupSymbol, ImportReport, MAX_WARNINGS, Metadata, PartExtras, PartGroup, Warning};
 
 /// Size limits of the readers. Inputs beyond them are rejected with
 /// [`Error::LimitExceeded`] instead of exhausting memory or time.
@@ -149,13 +149,14 @@ pub fn read_bytes(bytes: &[u8], format: FileFormat) -> Result<(SimpleScore, Impo
 /// Read a score from bytes, choosing the format from a file extension (`"mxl"`, `".xml"`) or,
 /// when the extension is unknown, from the bytes themselves.
 pub fn read_any(bytes: &[u8], extension: &str) -> Result<(SimpleScore, ImportReport)> {
-    let format = FileFormat::from_extension(extension).or_else(|| FileFormat::sniff(bytes)).ok_or_else(|| {
-        Error::Format {
-            format: "score",
-            position: FilePosition::Byte(0),
-            message: format!("unknown score format (extension `{extension}`)"),
-        }
-    })?;
+    let format =
+        FileFormat::from_extension(extension).or_else(|| FileFormat::sniff(bytes)).ok_or_else(|| {
+            Error::Format {
+                format: "score",
+                position: FilePosition::Byte(0),
+                message: format!("unknown score format (extension `{extension}`)"),
+            }
+        })?;
     read_bytes(bytes, format)
 }
 

@@ -82,12 +82,6 @@ impl<'d, 'a> El<'d, 'a> {
             .map(|(_, v)| v.as_ref())
     }
 
-    /// All attributes.
-    pub fn attrs(self) -> impl Iterator<Item = (&'a str, &'d str)> {
-        let n = self.node();
-        self.doc.attrs[n.attr_start as usize..n.attr_end as usize].iter().map(|(k, v)| (*k, v.as_ref()))
-    }
-
     /// Child elements in order.
     pub fn children(self) -> Children<'d, 'a> {
         Children { doc: self.doc, next: self.node().first_child }
@@ -142,12 +136,15 @@ pub(crate) fn line_col(src: &str, byte: usize) -> FilePosition {
     let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     // Count characters, not bytes; the offset may fall inside a character of broken input.
     let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
-    FilePosition::LineColumn { line: line.min(u32::MAX as usize) as u32, column: column.min(u32::MAX as usize) as u32 }
+    FilePosition::LineColumn {
+        line: line.min(u32::MAX as usize) as u32,
+        column: column.min(u32::MAX as usize) as u32,
+    }
 }
 
 /// Turn the bytes of an XML file into text: UTF-8 (with or without a byte-order mark), UTF-16
 /// with a byte-order mark, or ISO-8859-1 / Windows-1252 when the declaration says so.
-pub(crate) fn decode(bytes: &[u8], format: &'static str) -> Result<Cow<'_, str>> {
+pub(crate) fn decode<'b>(bytes: &'b [u8], format: &'static str) -> Result<Cow<'b, str>> {
     if bytes.len() as u64 > limits::MAX_XML_BYTES {
         return Err(Error::LimitExceeded {
             format,
@@ -156,7 +153,7 @@ pub(crate) fn decode(bytes: &[u8], format: &'static str) -> Result<Cow<'_, str>>
             limit: limits::MAX_XML_BYTES,
         });
     }
-    let utf16 = |le: bool, body: &[u8]| -> Result<Cow<'_, str>> {
+    let utf16 = |le: bool, body: &[u8]| -> Result<Cow<'b, str>> {
         let units: Vec<u16> = body
             .chunks_exact(2)
             .map(|c| if le { u16::from_le_bytes([c[0], c[1]]) } else { u16::from_be_bytes([c[0], c[1]]) })
@@ -273,7 +270,12 @@ fn parse_attrs<'a>(
             i += 1;
         }
         if i >= bytes.len() {
-            return Err(err(format, src, tag_start + value_start, format!("attribute `{name}` value is not closed")));
+            return Err(err(
+                format,
+                src,
+                tag_start + value_start,
+                format!("attribute `{name}` value is not closed"),
+            ));
         }
         let raw = &tag[value_start..i];
         i += 1;
@@ -284,7 +286,12 @@ fn parse_attrs<'a>(
                 s.push_str(&rest[..amp]);
                 let after = &rest[amp + 1..];
                 let semi = after.find(';').ok_or_else(|| {
-                    err(format, src, tag_start + value_start, format!("unterminated entity in attribute `{name}`"))
+                    err(
+                        format,
+                        src,
+                        tag_start + value_start,
+                        format!("unterminated entity in attribute `{name}`"),
+                    )
                 })?;
                 match resolve_entity(&after[..semi]) {
                     Some(c) => s.push(c),
@@ -439,7 +446,11 @@ pub(crate) fn parse<'a>(src: &'a str, format: &'static str) -> Result<Doc<'a>> {
                         format,
                         src,
                         src.len(),
-                        format!("unexpected end of file: `<{}>` opened at {} is not closed", n.name, line_col(src, n.pos)),
+                        format!(
+                            "unexpected end of file: `<{}>` opened at {} is not closed",
+                            n.name,
+                            line_col(src, n.pos)
+                        ),
                     ));
                 }
                 if doc.nodes.is_empty() {
@@ -461,6 +472,8 @@ pub(crate) fn escape_into(out: &mut String, s: &str) {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
+            // A raw carriage return would be normalised away by the next reader.
+            '\r' => out.push_str("&#13;"),
             // Control characters are not allowed in XML 1.0.
             c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
             c => out.push(c),

@@ -3,3 +3,4 @@
 mod analysis;
 mod model;
 mod validation;
+mod musicxml;

@@ -59,7 +59,9 @@ pub(crate) fn from_kind(kind: &str, degrees: &[(u8, i8, String)]) -> Option<Chor
         "augmented-ninth" if degrees.is_empty() => return None,
         "dominant-seventh" | "7" => "dominant",
         "major-minor-seventh" => "major-minor",
-        "Tristan" | "Neapolitan" | "Italian" | "French" | "German" | "pedal" | "other" | "none" => return None,
+        "Tristan" | "Neapolitan" | "Italian" | "French" | "German" | "pedal" | "other" | "none" => {
+            return None;
+        }
         k => k,
     };
     TABLE
