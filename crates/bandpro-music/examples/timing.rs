@@ -22,11 +22,21 @@ fn main() {
     let score = time("generate", 1, || generate::band_score(40, 500, 42));
     println!("notes: {}", score.note_count());
     let cfg = ValidationConfig::default();
+    if let Ok(id) = std::env::var("ONLY_RULE") {
+        let only = ValidationConfig::only(&[Rule::from_id(&id).expect("rule id")]);
+        let mut v = Validator::new();
+        time(&id, 200, || v.validate(&score, &only).len());
+        return;
+    }
     let mut v = Validator::new();
     let diags = time("validate full", 20, || v.validate(&score, &cfg));
     println!("diagnostics: {}", diags.len());
     for r in Rule::ALL {
         println!("  {:<26} {}", r.id(), diags.iter().filter(|d| d.rule == *r).count());
+    }
+    for rule in Rule::ALL {
+        let only = ValidationConfig::only(&[*rule]);
+        time(rule.id(), 5, || v.validate(&score, &only).len());
     }
     time("validate 4 measures", 2000, || v.validate_measures(&score, 200..204, &cfg));
     time("key detection", 50, || key_detect::detect_key(&score));

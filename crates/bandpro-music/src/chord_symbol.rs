@@ -184,6 +184,25 @@ impl ChordQuality {
         self.members().iter().copied().find(|m| m.semitones == semitones % 12)
     }
 
+    /// For each number of semitones above the root (0..12), the generic steps of the member
+    /// there, or -1 if none: a table lookup for hot loops.
+    pub fn steps_table(self) -> &'static [i8; 12] {
+        static TABLES: std::sync::OnceLock<Vec<[i8; 12]>> = std::sync::OnceLock::new();
+        let tables = TABLES.get_or_init(|| {
+            ChordQuality::ALL
+                .iter()
+                .map(|q| {
+                    let mut t = [-1i8; 12];
+                    for m in q.members() {
+                        t[m.semitones as usize] = m.steps as i8;
+                    }
+                    t
+                })
+                .collect()
+        });
+        &tables[self as usize]
+    }
+
     /// Parse a suffix, accepting common aliases ("M7", "min7", "-7", "ø", "°7", "+").
     pub fn from_suffix(s: &str) -> Option<ChordQuality> {
         let canon = match s {

@@ -55,47 +55,49 @@ impl XorShift {
     }
 }
 
-const BAND: [&str; 40] = [
-    "piccolo",
-    "flute",
-    "flute",
-    "oboe",
-    "bassoon",
-    "eb-clarinet",
-    "clarinet",
-    "clarinet",
-    "clarinet",
-    "bass-clarinet",
-    "alto-sax",
-    "alto-sax",
-    "tenor-sax",
-    "baritone-sax",
-    "trumpet",
-    "trumpet",
-    "trumpet",
-    "horn",
-    "horn",
-    "horn",
-    "horn",
-    "trombone",
-    "trombone",
-    "bass-trombone",
-    "euphonium",
-    "tuba",
-    "timpani",
-    "marimba",
-    "glockenspiel",
-    "piano",
-    "violin",
-    "violin",
-    "viola",
-    "cello",
-    "double-bass",
-    "soprano",
-    "alto",
-    "tenor",
-    "bass",
-    "guitar",
+/// The band, in score order, with the line each part plays (0 melody, 1 alto, 2 tenor, 3
+/// bass, 4 piano chords).
+const BAND: [(&str, usize); 40] = [
+    ("piccolo", 0),
+    ("flute", 0),
+    ("flute", 1),
+    ("oboe", 0),
+    ("bassoon", 3),
+    ("eb-clarinet", 0),
+    ("clarinet", 0),
+    ("clarinet", 1),
+    ("clarinet", 2),
+    ("bass-clarinet", 3),
+    ("alto-sax", 1),
+    ("alto-sax", 2),
+    ("tenor-sax", 2),
+    ("baritone-sax", 3),
+    ("trumpet", 0),
+    ("trumpet", 1),
+    ("trumpet", 2),
+    ("horn", 1),
+    ("horn", 2),
+    ("horn", 1),
+    ("horn", 2),
+    ("trombone", 2),
+    ("trombone", 3),
+    ("bass-trombone", 3),
+    ("euphonium", 2),
+    ("tuba", 3),
+    ("timpani", 3),
+    ("marimba", 0),
+    ("glockenspiel", 0),
+    ("piano", 4),
+    ("violin", 0),
+    ("violin", 1),
+    ("viola", 2),
+    ("cello", 3),
+    ("double-bass", 3),
+    ("soprano", 0),
+    ("alto", 1),
+    ("tenor", 2),
+    ("bass", 3),
+    ("guitar", 1),
 ];
 
 const KEYS: [i32; 5] = [-2, -3, -1, 0, -4];
@@ -104,19 +106,118 @@ const KEYS: [i32; 5] = [-2, -3, -1, 0, -4];
 const PROGRESSION: [(i32, bool); 8] =
     [(0, false), (5, false), (3, false), (4, true), (0, false), (1, true), (4, true), (0, false)];
 
-struct Line {
-    part: usize,
-    diatonic: i32,
-    low: i32,
-    high: i32,
+/// One note of a line: written value, sounding diatonic position (`None` = rest), chromatic
+/// alteration from the key, tuplet group, tie to the next note.
+#[derive(Clone, Copy)]
+struct LineNote {
+    value: Rational,
+    diatonic: Option<i32>,
+    chromatic: i8,
+    tuplet: u32,
+    tie: bool,
+}
+
+/// The four lines of the texture, walked measure by measure.
+struct Lines {
+    pos: [i32; 4],
+    /// Diatonic ranges (C4 = 28) of melody, alto, tenor and bass.
+    range: [(i32, i32); 4],
+}
+
+impl Lines {
+    fn new() -> Lines {
+        Lines { pos: [32, 29, 24, 17], range: [(28, 39), (25, 33), (21, 29), (14, 24)] }
+    }
+
+    /// One measure of line `line` over a chord with the given steps.
+    fn measure(&mut self, rng: &mut XorShift, line: usize, chord: &[Step], out: &mut Vec<LineNote>) {
+        out.clear();
+        let (low, high) = self.range[line];
+        let mut beat = 0;
+        let mut group = 0;
+        while beat < 4 {
+            let roll = rng.below(100);
+            let pattern: (&[i64], bool) = match line {
+                0 => match roll {
+                    _ if beat % 2 == 0 && roll < 10 => (&[2], false),
+                    0..=34 => (&[4], false),
+                    35..=74 => (&[8, 8], false),
+                    75..=84 => (&[8, 16, 16], false),
+                    85..=92 => (&[16, 16, 16, 16], false),
+                    _ => (&[8, 8, 8], true),
+                },
+                3 => match roll {
+                    _ if beat % 2 == 0 && roll < 40 => (&[2], false),
+                    0..=79 => (&[4], false),
+                    _ => (&[8, 8], false),
+                },
+                _ => match roll {
+                    _ if beat % 2 == 0 && roll < 15 => (&[2], false),
+                    0..=54 => (&[4], false),
+                    _ => (&[8, 8], false),
+                },
+            };
+            let (values, tuplet) = pattern;
+            if tuplet {
+                group += 1;
+            }
+            for (k, &d) in values.iter().enumerate() {
+                let on_beat = k == 0;
+                let step: i32 = match rng.below(10) {
+                    0..=2 => 1,
+                    3..=5 => -1,
+                    6 => 2,
+                    7 => -2,
+                    8 => 0,
+                    _ => (rng.below(7) as i32) - 3,
+                };
+                let mut pos = self.pos[line] + step;
+                if on_beat || line != 0 {
+                    for off in [0, 1, -1, 2, -2, 3, -3] {
+                        if chord.contains(&Step::from_index(pos + off)) {
+                            pos += off;
+                            break;
+                        }
+                    }
+                }
+                if pos < low {
+                    pos += 7;
+                }
+                if pos > high {
+                    pos -= 7;
+                }
+                self.pos[line] = pos;
+                let chromatic = if rng.chance(3) { if rng.chance(50) { 1 } else { -1 } } else { 0 };
+                let rest = line != 0 && rng.chance(3);
+                out.push(LineNote {
+                    value: Rational::new(1, d),
+                    diatonic: (!rest).then_some(pos),
+                    chromatic,
+                    tuplet: if tuplet { group } else { 0 },
+                    tie: false,
+                });
+            }
+            beat += if values == [2] { 2 } else { 1 };
+        }
+        if let Some(last) = out.last_mut()
+            && last.tuplet == 0
+            && last.diatonic.is_some()
+            && rng.chance(4)
+        {
+            last.tie = true;
+        }
+    }
 }
 
 /// A generated score with `parts` parts and `measures` measures of 4/4, deterministic in `seed`.
+///
+/// Parts play four lines (melody, alto, tenor, bass) in octave doublings fitted to their
+/// ranges, plus a piano with chords and chord symbols, as a band arrangement would.
 pub fn band_score(parts: usize, measures: usize, seed: u64) -> SimpleScore {
     let mut rng = XorShift::new(seed);
     let infos: Vec<PartInfo> = (0..parts)
         .map(|i| {
-            let ins = instrument::by_id(BAND[i % BAND.len()]).expect("table instrument");
+            let ins = instrument::by_id(BAND[i % BAND.len()].0).expect("table instrument");
             PartInfo::new(format!("{} {}", ins.name, i + 1), ins)
         })
         .collect();
@@ -128,29 +229,44 @@ pub fn band_score(parts: usize, measures: usize, seed: u64) -> SimpleScore {
             score.set_key_from(at, Key::from_fifths(*fifths, crate::key::Mode::Major).expect("valid key"));
         }
     }
-    let mut lines: Vec<Line> = (0..parts)
+    let mut lines = Lines::new();
+    // Octave shift of each part's line, chosen to centre the line in the practical range.
+    let shifts: Vec<i32> = (0..parts)
         .map(|p| {
+            let line = BAND[p % BAND.len()].1.min(3);
             let r = score.part(p).practical_range.expect("pitched instruments only in the band list");
-            let (low, high) = (r.low.diatonic_index(), r.high.diatonic_index());
-            Line { part: p, diatonic: (low + high) / 2, low, high }
+            let centre = (r.low.diatonic_index() + r.high.diatonic_index()) / 2;
+            let (lo, hi) = lines.range[line];
+            ((centre - (lo + hi) / 2) as f64 / 7.0).round() as i32 * 7
         })
         .collect();
-    let piano = BAND.iter().position(|&b| b == "piano").filter(|&p| p < parts);
+    let mut bufs: [Vec<LineNote>; 4] = Default::default();
     for m in 0..measures {
         let key = score.measure(m).key;
         let (degree, seventh) = PROGRESSION[m % PROGRESSION.len()];
         let scale = key.scale();
         let chord_steps: Vec<Step> =
             (0..if seventh { 4 } else { 3 }).map(|k| scale[((degree + 2 * k) % 7) as usize].step).collect();
-        for line in lines.iter_mut() {
-            let p = line.part;
-            if Some(p) == piano {
+        for (line, buf) in bufs.iter_mut().enumerate() {
+            lines.measure(&mut rng, line, &chord_steps, buf);
+        }
+        for p in 0..parts {
+            let line = BAND[p % BAND.len()].1;
+            if line == 4 {
                 piano_measure(&mut score, &mut rng, p, m, key, degree, seventh);
                 continue;
             }
-            voice_measure(&mut score, &mut rng, line, m, key, &chord_steps);
+            if rng.chance(3) {
+                let id = score.next_event_id();
+                score
+                    .push_event(p, m, 0, Event::new(id, Rational::ZERO, Rational::ONE, EventKind::Rest))
+                    .expect("in range");
+                continue;
+            }
+            part_measure(&mut score, &mut rng, p, m, key, &bufs[line], shifts[p]);
         }
     }
+    score.compact();
     score
 }
 
@@ -159,108 +275,66 @@ fn sounding_pitch(key: Key, diatonic: i32) -> Pitch {
     Pitch { step, alter: key.signature_alter(step), octave: diatonic.div_euclid(7) as i8 }
 }
 
-fn voice_measure(
+fn part_measure(
     score: &mut SimpleScore,
     rng: &mut XorShift,
-    line: &mut Line,
+    p: usize,
     m: usize,
     key: Key,
-    chord: &[Step],
+    line: &[LineNote],
+    shift: i32,
 ) {
-    let p = line.part;
-    let transposition = score.part(p).transposition;
-    if rng.chance(8) {
-        let id = score.next_event_id();
-        let ev = Event::new(id, Rational::ZERO, Rational::ONE, EventKind::Rest);
-        score.push_event(p, m, 0, ev).expect("indices in range");
-        return;
-    }
-    // Tied over from the previous measure?
-    let tied_from = if m > 0 {
-        score.events(p, m - 1, 0).last().and_then(|e| e.notes().first().copied()).filter(|n| n.tie.starts())
+    let info = score.part(p);
+    let transposition = info.transposition;
+    let range = info.practical_range.expect("pitched");
+    let tied_from: Vec<Pitch> = if m > 0 && score.voice_count(p, m - 1) > 0 {
+        score
+            .events(p, m - 1, 0)
+            .last()
+            .map(|e| e.notes().iter().filter(|n| n.tie.starts()).map(|n| n.pitch).collect())
+            .unwrap_or_default()
     } else {
-        None
+        Vec::new()
     };
-    let mut beat = 0;
-    let mut group = 0u32;
-    while beat < 4 {
-        let roll = rng.below(100);
-        let (durations, tuplet): (&[i64], bool) = match roll {
-            _ if beat % 2 == 0 && roll < 10 => (&[2], false),
-            0..=39 => (&[4], false),
-            40..=74 => (&[8, 8], false),
-            75..=84 => (&[8, 16, 16], false),
-            85..=89 => (&[16, 16, 16, 16], false),
-            _ => (&[8, 8, 8], true),
-        };
-        let beats_taken = if durations == [2] { 2 } else { 1 };
-        if tuplet {
-            group += 1;
-        }
-        for (k, &d) in durations.iter().enumerate() {
-            let first_of_measure = beat == 0 && k == 0;
-            let written_value = Rational::new(1, d);
-            let duration = if tuplet { written_value * Rational::new(2, 3) } else { written_value };
-            let on_beat = k == 0;
-            let id = score.next_event_id();
-            let mut note;
-            if let (true, Some(prev)) = (first_of_measure, tied_from) {
-                note = Note { pitch: prev.pitch, tie: Tie::Stop, accidental: AccidentalDisplay::Auto };
-            } else {
-                // Walk the scale; lean on chord tones on the beat.
-                let step: i32 = match rng.below(10) {
-                    0..=2 => 1,
-                    3..=5 => -1,
-                    6 => 2,
-                    7 => -2,
-                    8 => 0,
-                    _ => (rng.below(9) as i32) - 4,
-                };
-                let mut d = line.diatonic + step;
-                if on_beat && rng.chance(70) {
-                    for off in [0, 1, -1, 2, -2, 3, -3] {
-                        if chord.contains(&Step::from_index(d + off)) {
-                            d += off;
-                            break;
-                        }
-                    }
+    for (k, ln) in line.iter().enumerate() {
+        let duration = if ln.tuplet > 0 { ln.value * Rational::new(2, 3) } else { ln.value };
+        let id = score.next_event_id();
+        let kind = match ln.diatonic {
+            None => EventKind::Rest,
+            Some(d) => {
+                let mut sounding = sounding_pitch(key, d + shift);
+                while sounding.midi() > range.high.midi() {
+                    sounding.octave -= 1;
                 }
-                if d < line.low + 1 {
-                    d = line.low + 2;
+                while sounding.midi() < range.low.midi() {
+                    sounding.octave += 1;
                 }
-                if d > line.high - 1 {
-                    d = line.high - 2;
-                }
-                line.diatonic = d;
-                let mut sounding = sounding_pitch(key, d);
-                let mut accidental = AccidentalDisplay::Auto;
-                if rng.chance(4) {
-                    sounding.alter += if rng.chance(50) { 1 } else { -1 };
-                    sounding.alter = sounding.alter.clamp(-2, 2);
-                    if rng.chance(50) {
-                        accidental = AccidentalDisplay::Shown;
-                    }
-                } else if rng.chance(1) {
-                    accidental = AccidentalDisplay::Shown;
-                }
+                sounding.alter = (sounding.alter + ln.chromatic).clamp(-2, 2);
                 let written = sounding.transpose(-transposition).unwrap_or(sounding);
-                note = Note { pitch: written, tie: Tie::None, accidental };
+                let accidental = if ln.chromatic != 0 || rng.chance(1) {
+                    if rng.chance(50) { AccidentalDisplay::Shown } else { AccidentalDisplay::Auto }
+                } else {
+                    AccidentalDisplay::Auto
+                };
+                let stop = k == 0 && tied_from.contains(&written);
+                let tie = match (stop, ln.tie) {
+                    (true, true) => Tie::Continue,
+                    (true, false) => Tie::Stop,
+                    (false, true) => Tie::Start,
+                    (false, false) => Tie::None,
+                };
+                EventKind::Note(Note { pitch: written, tie, accidental })
             }
-            let last_of_measure = beat + beats_taken >= 4 && k + 1 == durations.len();
-            if last_of_measure && !tuplet && rng.chance(4) {
-                note.tie = if note.tie == Tie::Stop { Tie::Continue } else { Tie::Start };
-            }
-            let mut ev = Event::new(id, Rational::ZERO, duration, EventKind::Note(note));
-            if tuplet {
-                ev.tuplets.push(TupletMark {
-                    group,
-                    ratio: TupletRatio { actual: 3, normal: 2 },
-                    span: Rational::new(1, 4),
-                });
-            }
-            score.push_event(p, m, 0, ev).expect("indices in range");
+        };
+        let mut ev = Event::new(id, Rational::ZERO, duration, kind);
+        if ln.tuplet > 0 {
+            ev.tuplets.push(TupletMark {
+                group: ln.tuplet,
+                ratio: TupletRatio { actual: 3, normal: 2 },
+                span: Rational::new(1, 4),
+            });
         }
-        beat += beats_taken;
+        score.push_event(p, m, 0, ev).expect("indices in range");
     }
 }
 

@@ -169,13 +169,16 @@ pub type Histogram = [f64; 12];
 /// Duration-weighted (or attack-counted) histogram of sounding pitch classes, one per measure.
 pub fn measure_histograms(view: &dyn ScoreView, weighted: bool) -> Vec<Histogram> {
     let mut out = vec![[0.0; 12]; view.measure_count()];
-    for part in 0..view.part_count() {
-        let info = view.part(part);
-        if info.unpitched {
-            continue;
-        }
-        let shift = info.transposition.semitones();
-        for (m, hist) in out.iter_mut().enumerate() {
+    let shifts: Vec<Option<i32>> = (0..view.part_count())
+        .map(|p| {
+            let info = view.part(p);
+            (!info.unpitched).then(|| info.transposition.semitones())
+        })
+        .collect();
+    // Measure by measure, the order scores are laid out in.
+    for (m, hist) in out.iter_mut().enumerate() {
+        for (part, shift) in shifts.iter().enumerate() {
+            let Some(shift) = *shift else { continue };
             for v in 0..view.voice_count(part, m) {
                 for e in view.events(part, m, v) {
                     if e.grace.is_some() {

@@ -152,6 +152,22 @@ impl SimpleScore {
         self.measures.extend(std::iter::repeat_n(template, n));
     }
 
+    /// Re-allocate the event lists in measure-major order (measure by measure, parts top to
+    /// bottom), the order analysis and validation read them in, so reading walks memory
+    /// forward. Call it after building a large score part by part (importers do).
+    pub fn compact(&mut self) {
+        let mc = self.measures.len();
+        let mut fresh: Vec<Vec<Vec<Event>>> = Vec::new();
+        fresh.resize_with(self.cells.len(), Vec::new);
+        for m in 0..mc {
+            for p in 0..self.parts.len() {
+                let i = p * mc + m;
+                fresh[i] = self.cells[i].iter().map(|v| v.to_vec()).collect();
+            }
+        }
+        self.cells = fresh;
+    }
+
     /// Total number of notes (chord members counted one by one, grace notes included).
     pub fn note_count(&self) -> usize {
         self.cells.iter().flatten().flatten().map(|e| e.notes().len()).sum()

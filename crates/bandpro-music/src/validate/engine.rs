@@ -54,12 +54,29 @@ struct Ev {
     top: Option<Sound>,
     /// At least one note is struck (not a tie continuation).
     attack: bool,
+    /// Pitch classes of all its notes (sounding).
+    mask: u16,
+    /// Lowest note (sounding).
+    low: Option<Sound>,
+    /// Sounding spellings of all its notes, as bits `line_of_fifths + LOF_OFFSET`.
+    lofs: u64,
+}
+
+const LOF_OFFSET: i32 = 22;
+
+fn lof_bit(p: Pitch) -> u64 {
+    1u64 << (p.line_of_fifths() + LOF_OFFSET).clamp(0, 63)
+}
+
+fn lof_pc(bit: u32) -> u8 {
+    ((bit as i32 - LOF_OFFSET) * 7).rem_euclid(12) as u8
 }
 
 #[derive(Debug, Clone, Copy)]
 struct Slice {
     time: i64,
     mask: u16,
+    lofs: u64,
     bass: Option<Sound>,
     chord: Option<Candidate>,
     /// Track sounding highest.
@@ -80,6 +97,7 @@ struct SymbolAt {
 pub(super) struct Scratch {
     tracks: Vec<Track>,
     evs: Vec<Ev>,
+    raw: Vec<(Rational, Rational)>,
     times: Vec<i64>,
     slices: Vec<Slice>,
     cells: Vec<u32>,
@@ -194,8 +212,19 @@ pub(super) fn validate_measure(
 ) {
     let info = *view.measure(m);
     let mut o = Out { config, out, measure: m, time: info.time };
-    sc.symbols.clear();
-    notation_rules(view, m, &mut o, sc);
+    let slice_rules = Rule::ALL.iter().any(|r| {
+        config.enabled(*r)
+            && !matches!(
+                r,
+                Rule::MeasureUnderfull
+                    | Rule::MeasureOverfull
+                    | Rule::TieMismatch
+                    | Rule::TupletIncomplete
+                    | Rule::OutOfRange
+                    | Rule::AccidentalRedundant
+            )
+    });
+    let have_slices = scan_measure(view, m, &mut o, sc, slice_rules);
     if config.enabled(Rule::AccidentalRedundant) {
         for p in 0..view.part_count() {
             if !view.part(p).unpitched {
@@ -203,154 +232,154 @@ pub(super) fn validate_measure(
             }
         }
     }
-    if build_slices(view, m, sc) {
+    if have_slices {
         voice_leading_rules(&mut o, sc, view, m);
         harmony_rules(view, m, &mut o, sc);
     }
 }
 
-fn notation_rules(view: &dyn ScoreView, m: usize, o: &mut Out<'_>, sc: &mut Scratch) {
+/// The notation rules of one voice of one part (all parts, pitched or not).
+#[allow(clippy::too_many_arguments)]
+fn notation_voice(
+    view: &dyn ScoreView,
+    m: usize,
+    p: usize,
+    v: usize,
+    evs: &[Event],
+    o: &mut Out<'_>,
+    sc: &mut Scratch,
+) {
     let info = *view.measure(m);
     let len = info.length();
     let cfg = o.config;
-    for p in 0..view.part_count() {
-        let part = view.part(p);
-        let shift = part.transposition;
-        for v in 0..view.voice_count(p, m) {
-            let evs = view.events(p, m, v);
-            if evs.is_empty() {
-                continue;
+    let part = view.part(p);
+    let shift = part.transposition;
+    // measure-underfull / measure-overfull (events are in time order: the last one ends
+    // the voice).
+    if cfg.enabled(Rule::MeasureOverfull) || cfg.enabled(Rule::MeasureUnderfull) {
+        let end = evs.iter().rev().find(|e| !e.is_grace()).map_or(Rational::ZERO, |e| e.end());
+        if end > len {
+            let first_over = evs.iter().find(|e| !e.is_grace() && e.end() > len).unwrap_or(&evs[0]);
+            let loc = o.loc(p, v, Some(first_over.id), first_over.onset);
+            o.push(
+                Rule::MeasureOverfull,
+                loc,
+                None,
+                Detail::MeasureLength { expected: len, actual: end },
+                Some(Fix::Shorten(end - len)),
+            );
+        } else if end < len && !info.pickup {
+            let last = evs.iter().rev().find(|e| !e.is_grace()).unwrap_or(&evs[evs.len() - 1]);
+            let loc = o.loc(p, v, Some(last.id), end);
+            o.push(
+                Rule::MeasureUnderfull,
+                loc,
+                None,
+                Detail::MeasureLength { expected: len, actual: end },
+                Some(Fix::AddRest(len - end)),
+            );
+        }
+    }
+    // tuplet-incomplete
+    if cfg.enabled(Rule::TupletIncomplete) && evs.iter().any(|e| !e.tuplets.is_empty()) {
+        let depth = evs.iter().map(|e| e.tuplets.len()).max().unwrap_or(0);
+        for level in 0..depth {
+            let mut i = 0;
+            while i < evs.len() {
+                let Some(mark) = evs[i].tuplets.get(level).copied() else {
+                    i += 1;
+                    continue;
+                };
+                let mut sum = Rational::ZERO;
+                let mut j = i;
+                while j < evs.len() && evs[j].tuplets.get(level).is_some_and(|t| t.group == mark.group) {
+                    sum += evs[j].time_taken();
+                    j += 1;
+                }
+                if sum != mark.span {
+                    let loc = o.loc(p, v, Some(evs[i].id), evs[i].onset);
+                    o.push(
+                        Rule::TupletIncomplete,
+                        loc,
+                        None,
+                        Detail::Tuplet { ratio: mark.ratio, expected: mark.span, actual: sum },
+                        None,
+                    );
+                }
+                i = j;
             }
-            // measure-underfull / measure-overfull
-            let end = evs.iter().filter(|e| !e.is_grace()).map(|e| e.end()).max().unwrap_or(Rational::ZERO);
-            if end > len {
-                let first_over = evs.iter().find(|e| !e.is_grace() && e.end() > len).unwrap_or(&evs[0]);
-                let loc = o.loc(p, v, Some(first_over.id), first_over.onset);
-                o.push(
-                    Rule::MeasureOverfull,
+        }
+    }
+    for (i, e) in evs.iter().enumerate() {
+        if let Some(sym) = e.chord_symbol {
+            sc.symbols.push(SymbolAt { part: p, voice: v, idx: i, tick: 0, symbol: sym });
+        }
+        // tie-pitch-mismatch
+        if cfg.enabled(Rule::TieMismatch) && !e.is_grace() && e.notes().iter().any(|n| n.tie.starts()) {
+            let (next, next_measure) = match evs[i + 1..].iter().find(|x| !x.is_grace()) {
+                Some(x) => (Some(x), m),
+                None => (first_event(view, p, m + 1, v), m + 1),
+            };
+            for n in e.notes().iter().filter(|n| n.tie.starts()) {
+                let target = next.and_then(|x| x.notes().iter().find(|t| t.pitch == n.pitch));
+                if target.is_some() {
+                    continue;
+                }
+                let same_sound =
+                    next.and_then(|x| x.notes().iter().find(|t| t.pitch.midi() == n.pitch.midi()));
+                let to = same_sound.or_else(|| next.and_then(|x| x.notes().first())).map(|t| t.pitch);
+                let related = next.map(|x| {
+                    let ts = view.measure(next_measure.min(view.measure_count() - 1)).time;
+                    Location {
+                        part: p,
+                        measure: next_measure,
+                        voice: v,
+                        event: Some(x.id),
+                        onset: x.onset,
+                        beat: ts.beat_position(x.onset),
+                    }
+                });
+                let fix = match (next, same_sound) {
+                    (Some(x), Some(t)) => Some(Fix::SetPitch { event: x.id, from: t.pitch, to: n.pitch }),
+                    _ => Some(Fix::RemoveTie { event: e.id }),
+                };
+                let loc = o.loc(p, v, Some(e.id), e.onset);
+                o.push(Rule::TieMismatch, loc, related, Detail::Tie { from: n.pitch, to }, fix);
+            }
+        }
+        // out-of-range
+        if let (Some(sev), Some(pro), Some(prac)) =
+            (cfg.severity_of(Rule::OutOfRange), part.professional_range, part.practical_range)
+            && !part.unpitched
+        {
+            for n in e.notes().iter().filter(|n| !n.tie.stops()) {
+                let midi = n.pitch.midi() + shift.semitones();
+                let (range, professional, severity) = if !pro.contains_midi(midi) {
+                    (pro, true, sev)
+                } else if !prac.contains_midi(midi) {
+                    (prac, false, sev.milder())
+                } else {
+                    continue;
+                };
+                let fix = [-24, -12, 12, 24]
+                    .into_iter()
+                    .filter(|d| prac.contains_midi(midi + d))
+                    .min_by_key(|d: &i32| d.abs())
+                    .and_then(|d| {
+                        let iv = Interval::from_parts(7 * d / 12, d);
+                        n.pitch.transpose(iv).ok()
+                    })
+                    .map(|to| Fix::SetPitch { event: e.id, from: n.pitch, to });
+                let loc = o.loc(p, v, Some(e.id), e.onset);
+                let pitch = shift_pitch(n.pitch, shift);
+                o.push_with(
+                    Rule::OutOfRange,
+                    severity,
                     loc,
                     None,
-                    Detail::MeasureLength { expected: len, actual: end },
-                    Some(Fix::Shorten(end - len)),
+                    Detail::Range { pitch, range, professional },
+                    fix,
                 );
-            } else if end < len && !info.pickup {
-                let last = evs.iter().rev().find(|e| !e.is_grace()).unwrap_or(&evs[evs.len() - 1]);
-                let loc = o.loc(p, v, Some(last.id), end);
-                o.push(
-                    Rule::MeasureUnderfull,
-                    loc,
-                    None,
-                    Detail::MeasureLength { expected: len, actual: end },
-                    Some(Fix::AddRest(len - end)),
-                );
-            }
-            // tuplet-incomplete
-            if cfg.enabled(Rule::TupletIncomplete) && evs.iter().any(|e| !e.tuplets.is_empty()) {
-                let depth = evs.iter().map(|e| e.tuplets.len()).max().unwrap_or(0);
-                for level in 0..depth {
-                    let mut i = 0;
-                    while i < evs.len() {
-                        let Some(mark) = evs[i].tuplets.get(level).copied() else {
-                            i += 1;
-                            continue;
-                        };
-                        let mut sum = Rational::ZERO;
-                        let mut j = i;
-                        while j < evs.len()
-                            && evs[j].tuplets.get(level).is_some_and(|t| t.group == mark.group)
-                        {
-                            sum += evs[j].time_taken();
-                            j += 1;
-                        }
-                        if sum != mark.span {
-                            let loc = o.loc(p, v, Some(evs[i].id), evs[i].onset);
-                            o.push(
-                                Rule::TupletIncomplete,
-                                loc,
-                                None,
-                                Detail::Tuplet { ratio: mark.ratio, expected: mark.span, actual: sum },
-                                None,
-                            );
-                        }
-                        i = j;
-                    }
-                }
-            }
-            for (i, e) in evs.iter().enumerate() {
-                if let Some(sym) = e.chord_symbol {
-                    sc.symbols.push(SymbolAt { part: p, voice: v, idx: i, tick: 0, symbol: sym });
-                }
-                // tie-pitch-mismatch
-                if cfg.enabled(Rule::TieMismatch) && !e.is_grace() && e.notes().iter().any(|n| n.tie.starts())
-                {
-                    let (next, next_measure) = match evs[i + 1..].iter().find(|x| !x.is_grace()) {
-                        Some(x) => (Some(x), m),
-                        None => (first_event(view, p, m + 1, v), m + 1),
-                    };
-                    for n in e.notes().iter().filter(|n| n.tie.starts()) {
-                        let target = next.and_then(|x| x.notes().iter().find(|t| t.pitch == n.pitch));
-                        if target.is_some() {
-                            continue;
-                        }
-                        let same_sound =
-                            next.and_then(|x| x.notes().iter().find(|t| t.pitch.midi() == n.pitch.midi()));
-                        let to = same_sound.or_else(|| next.and_then(|x| x.notes().first())).map(|t| t.pitch);
-                        let related = next.map(|x| {
-                            let ts = view.measure(next_measure.min(view.measure_count() - 1)).time;
-                            Location {
-                                part: p,
-                                measure: next_measure,
-                                voice: v,
-                                event: Some(x.id),
-                                onset: x.onset,
-                                beat: ts.beat_position(x.onset),
-                            }
-                        });
-                        let fix = match (next, same_sound) {
-                            (Some(x), Some(t)) => {
-                                Some(Fix::SetPitch { event: x.id, from: t.pitch, to: n.pitch })
-                            }
-                            _ => Some(Fix::RemoveTie { event: e.id }),
-                        };
-                        let loc = o.loc(p, v, Some(e.id), e.onset);
-                        o.push(Rule::TieMismatch, loc, related, Detail::Tie { from: n.pitch, to }, fix);
-                    }
-                }
-                // out-of-range
-                if let (Some(sev), Some(pro), Some(prac)) =
-                    (cfg.severity_of(Rule::OutOfRange), part.professional_range, part.practical_range)
-                    && !part.unpitched
-                {
-                    for n in e.notes().iter().filter(|n| !n.tie.stops()) {
-                        let midi = n.pitch.midi() + shift.semitones();
-                        let (range, professional, severity) = if !pro.contains_midi(midi) {
-                            (pro, true, sev)
-                        } else if !prac.contains_midi(midi) {
-                            (prac, false, sev.milder())
-                        } else {
-                            continue;
-                        };
-                        let fix = [-24, -12, 12, 24]
-                            .into_iter()
-                            .filter(|d| prac.contains_midi(midi + d))
-                            .min_by_key(|d: &i32| d.abs())
-                            .and_then(|d| {
-                                let iv = Interval::from_parts(7 * d / 12, d);
-                                n.pitch.transpose(iv).ok()
-                            })
-                            .map(|to| Fix::SetPitch { event: e.id, from: n.pitch, to });
-                        let loc = o.loc(p, v, Some(e.id), e.onset);
-                        let pitch = shift_pitch(n.pitch, shift);
-                        o.push_with(
-                            Rule::OutOfRange,
-                            severity,
-                            loc,
-                            None,
-                            Detail::Range { pitch, range, professional },
-                            fix,
-                        );
-                    }
-                }
             }
         }
     }
@@ -440,55 +469,47 @@ fn previous_alterations(
 
 /// Build tracks, ticks, slices and the slice table. Returns false if the measure's rhythm
 /// needs ticks finer than 2^40 per whole note (then slice-based rules skip it).
-fn build_slices(view: &dyn ScoreView, m: usize, sc: &mut Scratch) -> bool {
+/// One pass over the measure's events: the notation rules of every voice and, when
+/// `slices` is set, the tracks of the pitched parts. Then ticks, slices and the slice table.
+/// Returns false if there are no slices to judge (not asked for, or a rhythm needing ticks
+/// finer than 2^30 per whole note, which the slice-based rules then skip).
+fn scan_measure(view: &dyn ScoreView, m: usize, o: &mut Out<'_>, sc: &mut Scratch, slices: bool) -> bool {
     let info = *view.measure(m);
     let len = info.length();
+    sc.symbols.clear();
     sc.tracks.clear();
     sc.evs.clear();
+    sc.raw.clear();
     sc.times.clear();
     sc.slices.clear();
     sc.cells.clear();
     sc.carry.clear();
-    // Ticks per whole note.
-    let mut l = len.denom();
-    for p in 0..view.part_count() {
-        if view.part(p).unpitched {
-            continue;
-        }
-        for v in 0..view.voice_count(p, m) {
-            for e in view.events(p, m, v) {
-                if e.is_grace() {
-                    continue;
-                }
-                let Some(a) = lcm(l, e.onset.denom()) else { return false };
-                let Some(b) = lcm(a, e.duration.denom()) else { return false };
-                l = b;
-                if l > 1 << 40 {
-                    return false;
-                }
+    // Ticks per whole note: the lcm of all denominators, kept as a power of two times an odd
+    // part so that the common (power-of-two) case needs no division.
+    let mut pow2: i64 = 1;
+    let mut odd: i64 = 1;
+    let mut fine = true;
+    let mut add_den = |d: i64| {
+        let tz = d.trailing_zeros();
+        pow2 = pow2.max(1 << tz.min(40));
+        let x = d >> tz;
+        if x != 1 && odd % x != 0 {
+            match lcm(odd, x) {
+                Some(l) if l <= 1 << 30 => odd = l,
+                _ => fine = false,
             }
         }
-    }
-    for s in &sc.symbols {
-        let e = &view.events(s.part, m, s.voice)[s.idx];
-        match lcm(l, e.onset.denom()) {
-            Some(x) if x <= 1 << 40 => l = x,
-            _ => return false,
-        }
-    }
-    let tick = |r: Rational| r.numer() * (l / r.denom());
-    for s in &mut sc.symbols {
-        s.tick = tick(view.events(s.part, m, s.voice)[s.idx].onset);
-    }
-    sc.times.push(0);
+    };
+    add_den(len.denom());
     for p in 0..view.part_count() {
         let part = view.part(p);
-        if part.unpitched {
-            continue;
-        }
         for v in 0..view.voice_count(p, m) {
             let evs = view.events(p, m, v);
             if evs.is_empty() {
+                continue;
+            }
+            notation_voice(view, m, p, v, evs, o, sc);
+            if !slices || part.unpitched {
                 continue;
             }
             let start = sc.evs.len();
@@ -496,15 +517,32 @@ fn build_slices(view: &dyn ScoreView, m: usize, sc: &mut Scratch) -> bool {
                 if e.is_grace() {
                     continue;
                 }
-                let s = tick(e.onset);
-                sc.times.push(s);
-                sc.evs.push(Ev {
-                    start: s,
-                    end: s + tick(e.duration),
+                add_den(e.onset.denom());
+                add_den(e.duration.denom());
+                sc.raw.push((e.onset, e.duration));
+                let mut ev = Ev {
+                    start: 0,
+                    end: 0,
                     idx: i as u32,
-                    top: top_sound(e, part.transposition),
-                    attack: e.notes().iter().any(|n| !n.tie.stops()),
-                });
+                    top: None,
+                    attack: false,
+                    mask: 0,
+                    low: None,
+                    lofs: 0,
+                };
+                for n in e.notes() {
+                    let snd = sound_of(n.pitch, part.transposition);
+                    ev.attack |= !n.tie.stops();
+                    ev.mask |= 1 << pc(snd.midi);
+                    ev.lofs |= lof_bit(snd.pitch);
+                    if ev.top.is_none_or(|t| snd.midi > t.midi) {
+                        ev.top = Some(snd);
+                    }
+                    if ev.low.is_none_or(|t| snd.midi < t.midi) {
+                        ev.low = Some(snd);
+                    }
+                }
+                sc.evs.push(ev);
             }
             sc.tracks.push(Track {
                 part: p,
@@ -523,9 +561,50 @@ fn build_slices(view: &dyn ScoreView, m: usize, sc: &mut Scratch) -> bool {
             sc.carry.push(carry);
         }
     }
+    if !slices {
+        return false;
+    }
+    for s in &sc.symbols {
+        add_den(view.events(s.part, m, s.voice)[s.idx].onset.denom());
+    }
+    if !fine || pow2 > 1 << 30 {
+        return false;
+    }
+    let l = pow2 * odd;
+    let tick = |r: Rational| {
+        let d = r.denom();
+        if d & (d - 1) == 0 { (r.numer() * l) >> d.trailing_zeros() } else { r.numer() * (l / d) }
+    };
+    for s in &mut sc.symbols {
+        s.tick = tick(view.events(s.part, m, s.voice)[s.idx].onset);
+    }
+    sc.times.push(0);
+    for (ev, &(onset, duration)) in sc.evs.iter_mut().zip(&sc.raw) {
+        ev.start = tick(onset);
+        ev.end = ev.start + tick(duration);
+        sc.times.push(ev.start);
+    }
     sc.times.extend(sc.symbols.iter().map(|s| s.tick));
-    sc.times.sort_unstable();
-    sc.times.dedup();
+    // Distinct onsets in order: a bit set when the measure has few ticks, else a sort.
+    let span = tick(len);
+    if span > 0 && span <= 4096 && sc.times.iter().all(|&t| (0..span).contains(&t)) {
+        let mut bits = [0u64; 64];
+        for &t in &sc.times {
+            bits[(t >> 6) as usize] |= 1 << (t & 63);
+        }
+        sc.times.clear();
+        for (w, &word) in bits.iter().enumerate().take(((span + 63) >> 6) as usize) {
+            let mut x = word;
+            while x != 0 {
+                let b = x.trailing_zeros() as i64;
+                x &= x - 1;
+                sc.times.push(((w as i64) << 6) | b);
+            }
+        }
+    } else {
+        sc.times.sort_unstable();
+        sc.times.dedup();
+    }
     let t_count = sc.tracks.len();
     sc.cells.resize(sc.times.len() * t_count, NONE);
     for (t, tr) in sc.tracks.iter().enumerate() {
@@ -542,21 +621,21 @@ fn build_slices(view: &dyn ScoreView, m: usize, sc: &mut Scratch) -> bool {
     }
     for (s, &time) in sc.times.iter().enumerate() {
         let mut mask = 0u16;
+        let mut lofs = 0u64;
         let mut bass: Option<Sound> = None;
         let mut top: (i16, u32) = (i16::MIN, NONE);
-        for (t, tr) in sc.tracks.iter().enumerate() {
+        for t in 0..t_count {
             let c = sc.cells[s * t_count + t];
             if c == NONE {
                 continue;
             }
-            let ev = sc.evs[c as usize];
-            let e = &view.events(tr.part, m, tr.voice)[ev.idx as usize];
-            for n in e.notes() {
-                let midi = (n.pitch.midi() + tr.shift.semitones()) as i16;
-                mask |= 1 << (midi as i32).rem_euclid(12);
-                if bass.is_none_or(|b| midi < b.midi) {
-                    bass = Some(Sound { midi, pitch: shift_pitch(n.pitch, tr.shift) });
-                }
+            let ev = &sc.evs[c as usize];
+            mask |= ev.mask;
+            lofs |= ev.lofs;
+            if let Some(low) = ev.low
+                && bass.is_none_or(|b| low.midi < b.midi)
+            {
+                bass = Some(low);
             }
             if let Some(tp) = ev.top
                 && tp.midi > top.0
@@ -565,10 +644,10 @@ fn build_slices(view: &dyn ScoreView, m: usize, sc: &mut Scratch) -> bool {
             }
         }
         let chord = match bass {
-            Some(b) if mask.count_ones() >= 3 => identify_mask(mask, (b.midi as i32).rem_euclid(12) as u8),
+            Some(b) if mask.count_ones() >= 3 => identify_mask(mask, pc(b.midi) as u8),
             _ => None,
         };
-        sc.slices.push(Slice { time, mask, bass, chord, top_track: top.1 });
+        sc.slices.push(Slice { time, mask, lofs, bass, chord, top_track: top.1 });
     }
     true
 }
@@ -614,14 +693,23 @@ fn voice_leading_rules(o: &mut Out<'_>, sc: &mut Scratch, view: &dyn ScoreView, 
         }
         sc.hashes.push(h);
     }
-    for t in 0..t_count {
-        let doubled = !cfg.report_doublings
-            && (0..t).any(|u| sc.tracks[u].voice_leading && sc.hashes[u] == sc.hashes[t]);
-        sc.tracks[t].representative = !doubled;
+    if !cfg.report_doublings {
+        // Sort (hash, track) so that doubling voices are neighbours; all but the first of each
+        // run are doublings.
+        sc.perm.clear();
+        sc.perm.extend((0..t_count as u32).filter(|&t| sc.tracks[t as usize].voice_leading));
+        let hashes = &sc.hashes;
+        sc.perm.sort_unstable_by_key(|&t| (hashes[t as usize], t));
+        for k in 1..sc.perm.len() {
+            let (a, b) = (sc.perm[k - 1] as usize, sc.perm[k] as usize);
+            if sc.hashes[a] == sc.hashes[b] {
+                sc.tracks[b].representative = false;
+            }
+        }
     }
     sc.perm.clear();
     sc.perm.extend(0..t_count as u32);
-    sc.perm.sort_by_key(|&t| (sc.tracks[t as usize].group, t));
+    sc.perm.sort_unstable_by_key(|&t| (sc.tracks[t as usize].group, t));
     let pairs = [Rule::ParallelFifths, Rule::ParallelOctaves, Rule::HiddenFifths, Rule::HiddenOctaves]
         .iter()
         .any(|r| cfg.enabled(*r));
@@ -940,7 +1028,7 @@ fn harmony_rules(view: &dyn ScoreView, m: usize, o: &mut Out<'_>, sc: &mut Scrat
                     }
                     let ev = sc.evs[c as usize];
                     let Some(cur) = ev.top else { continue };
-                    if ev.start != slice.time || !ev.attack {
+                    if ev.start != slice.time || !ev.attack || !sc.tracks[t].representative {
                         continue;
                     }
                     let cur_pc = pc(cur.midi) as i32;
@@ -1084,53 +1172,64 @@ fn sounding_name(view: &dyn ScoreView, m: usize, sc: &Scratch, s: usize, pcx: u8
 fn spelling_rule(view: &dyn ScoreView, m: usize, o: &mut Out<'_>, sc: &Scratch, s: usize, center: i32) {
     let slice = sc.slices[s];
     let t_count = sc.tracks.len();
-    // Candidate root spellings: those in the notes, and the one nearest the key.
-    let chord = slice.chord;
-    let mut best_root: Option<(PitchName, usize)> = None;
-    if let Some(ch) = chord {
-        let mut roots: [Option<PitchName>; 4] = [None; 4];
-        roots[0] = Some(PitchName::nearest_spelling(ch.root, center));
-        let mut k = 1;
-        for (t, tr) in sc.tracks.iter().enumerate() {
-            let c = sc.cells[s * t_count + t];
-            if c == NONE {
-                continue;
-            }
-            let e = &view.events(tr.part, m, tr.voice)[sc.evs[c as usize].idx as usize];
-            for n in e.notes() {
-                let p = shift_pitch(n.pitch, tr.shift);
-                if p.pitch_class() == ch.root && k < roots.len() && !roots[..k].contains(&Some(p.name())) {
-                    roots[k] = Some(p.name());
-                    k += 1;
+    // Work on the distinct spellings sounding (bits of `lofs`), not on every note.
+    let mut bad: u64 = 0;
+    let mut root_for_report: Option<(PitchName, ChordQuality)> = None;
+    if let Some(ch) = slice.chord {
+        let table = ch.quality.steps_table();
+        let count_bad = |root: PitchName| -> u64 {
+            let mut bad = 0u64;
+            let mut bits = slice.lofs;
+            while bits != 0 {
+                let b = bits.trailing_zeros();
+                bits &= bits - 1;
+                let name = PitchName::from_line_of_fifths(b as i32 - LOF_OFFSET).expect("within range");
+                let semis = (lof_pc(b) as i32 - root.pitch_class() as i32).rem_euclid(12) as usize;
+                let steps = (name.step.index() - root.step.index()).rem_euclid(7) as i8;
+                if table[semis] >= 0 && table[semis] != steps {
+                    bad |= 1 << b;
                 }
             }
-        }
-        for root in roots.iter().flatten() {
-            let mut bad = 0;
-            for (t, tr) in sc.tracks.iter().enumerate() {
-                let c = sc.cells[s * t_count + t];
-                if c == NONE {
-                    continue;
-                }
-                let e = &view.events(tr.part, m, tr.voice)[sc.evs[c as usize].idx as usize];
-                for n in e.notes() {
-                    if expected_spelling(shift_pitch(n.pitch, tr.shift), *root, ch.quality).is_some() {
-                        bad += 1;
-                    }
-                }
-            }
-            let better = match best_root {
+            bad
+        };
+        let mut best: Option<(PitchName, u64)> = None;
+        let nearest = PitchName::nearest_spelling(ch.root, center);
+        let mut consider = |root: PitchName| {
+            let b = count_bad(root);
+            let better = match best {
                 None => true,
-                Some((r, b)) => {
-                    bad < b
-                        || (bad == b
+                Some((r, rb)) => {
+                    b.count_ones() < rb.count_ones()
+                        || (b.count_ones() == rb.count_ones()
                             && (root.line_of_fifths() - center).abs() < (r.line_of_fifths() - center).abs())
                 }
             };
             if better {
-                best_root = Some((*root, bad));
+                best = Some((root, b));
+            }
+        };
+        consider(nearest);
+        let mut bits = slice.lofs;
+        while bits != 0 {
+            let b = bits.trailing_zeros();
+            bits &= bits - 1;
+            if lof_pc(b) == ch.root {
+                consider(PitchName::from_line_of_fifths(b as i32 - LOF_OFFSET).expect("within range"));
             }
         }
+        if let Some((root, b)) = best {
+            bad = b;
+            root_for_report = Some((root, ch.quality));
+        }
+    } else {
+        // No chord: spellings far from the key on the line of fifths.
+        let lo = (center - 8 + LOF_OFFSET).max(0);
+        let hi = (center + 8 + LOF_OFFSET).min(63);
+        let window: u64 = if lo > hi { 0 } else { (u64::MAX >> (63 - (hi - lo))) << lo };
+        bad = slice.lofs & !window;
+    }
+    if bad == 0 {
+        return;
     }
     for (t, tr) in sc.tracks.iter().enumerate() {
         let c = sc.cells[s * t_count + t];
@@ -1138,22 +1237,20 @@ fn spelling_rule(view: &dyn ScoreView, m: usize, o: &mut Out<'_>, sc: &Scratch, 
             continue;
         }
         let ev = sc.evs[c as usize];
-        if ev.start != slice.time {
+        if ev.start != slice.time || ev.lofs & bad == 0 {
             continue;
         }
         let e = &view.events(tr.part, m, tr.voice)[ev.idx as usize];
         for n in e.notes().iter().filter(|n| !n.tie.stops()) {
             let sounding = shift_pitch(n.pitch, tr.shift);
-            let expected = match (chord, best_root) {
-                (Some(ch), Some((root, _))) => expected_spelling(sounding, root, ch.quality),
-                _ => {
-                    let d = (sounding.line_of_fifths() - center).abs();
-                    if d > 8 {
-                        let p = Pitch::from_midi_near(sounding.midi(), center);
-                        (p.step != sounding.step).then_some(p)
-                    } else {
-                        None
-                    }
+            if lof_bit(sounding) & bad == 0 {
+                continue;
+            }
+            let expected = match root_for_report {
+                Some((root, quality)) => expected_spelling(sounding, root, quality),
+                None => {
+                    let p = Pitch::from_midi_near(sounding.midi(), center);
+                    (p.step != sounding.step).then_some(p)
                 }
             };
             let Some(exp) = expected else { continue };
