@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use bandpro_music::formats::{self, musicxml};
+use bandpro_music::formats::{self, musicxml, mxl};
 use bandpro_music::*;
 
 /// The shared folder beside the repository (`../shared` from the workspace root), or
@@ -171,4 +171,302 @@ fn test_suite_round_trip() {
     let _ = std::fs::remove_dir_all(&out_dir);
     assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
     assert_eq!(imported, total - 1);
+}
+
+/// A compact dump of a score for eyeballing and for expectations in tests.
+pub fn dump(score: &SimpleScore) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    for p in 0..score.part_count() {
+        let info = score.part(p);
+        let _ = writeln!(
+            s,
+            "part {p} `{}` ins={:?} tr={:?} staves={} unpitched={}",
+            info.name,
+            info.instrument.map(|i| i.id),
+            info.transposition,
+            info.staves,
+            info.unpitched
+        );
+        for m in 0..score.measure_count() {
+            let mi = score.measure(m);
+            let _ = write!(s, " m{} {} {}", m + 1, mi.time, mi.key);
+            if mi.pickup {
+                s.push_str(" pickup");
+            }
+            if mi.repeat_start {
+                s.push_str(" |:");
+            }
+            if let Some(t) = mi.repeat_end {
+                let _ = write!(s, " :|x{t}");
+            }
+            if mi.ending != 0 {
+                let _ = write!(s, " ending={:b}", mi.ending);
+            }
+            if !mi.jumps.is_empty() {
+                let _ = write!(s, " jumps={:b}", mi.jumps.bits());
+            }
+            if let Some(t) = mi.tempo {
+                let _ = write!(s, " tempo={}@{}", t.beat, t.bpm);
+            }
+            s.push('\n');
+            for v in 0..score.voice_count(p, m) {
+                let _ = write!(s, "  v{v}:");
+                for e in score.events(p, m, v) {
+                    let what = match &e.kind {
+                        EventKind::Rest => "r".to_string(),
+                        EventKind::Note(n) => format!("{}{}", n.pitch, tie(n.tie)),
+                        EventKind::Chord(ns) => format!(
+                            "[{}]",
+                            ns.iter()
+                                .map(|n| format!("{}{}", n.pitch, tie(n.tie)))
+                                .collect::<Vec<_>>()
+                                .join(" ")
+                        ),
+                    };
+                    let _ = write!(s, " {what}@{}:{}", e.onset, e.duration);
+                    if e.staff > 0 {
+                        let _ = write!(s, "/s{}", e.staff);
+                    }
+                    if let Some(g) = e.grace {
+                        let _ = write!(s, "/{g:?}");
+                    }
+                    if e.cue {
+                        s.push_str("/cue");
+                    }
+                    for t in &e.tuplets {
+                        let _ = write!(s, "/t{}:{}({})", t.group, t.ratio, t.span);
+                    }
+                    if !e.articulations.is_empty() {
+                        let _ = write!(s, "/{}", e.articulations.names().collect::<Vec<_>>().join(","));
+                    }
+                    if let Some(d) = e.dynamic {
+                        let _ = write!(s, "/{}", d.symbol());
+                    }
+                    if let Some(c) = e.chord_symbol {
+                        let _ = write!(s, "/\"{c}\"");
+                    }
+                    for l in &e.lyrics {
+                        let _ = write!(s, "/{}:{}({:?})", l.verse, l.text, l.syllabic);
+                    }
+                }
+                s.push('\n');
+            }
+        }
+    }
+    s
+}
+
+fn tie(t: Tie) -> &'static str {
+    match t {
+        Tie::None => "",
+        Tie::Start => "~",
+        Tie::Stop => "^",
+        Tie::Continue => "^~",
+    }
+}
+
+#[test]
+fn dump_some() {
+    let Ok(list) = std::env::var("BANDPRO_DUMP") else { return };
+    for name in list.split(',') {
+        let path = shared_dir().join("musicxml-testsuite/xmlFiles").join(name);
+        let bytes = std::fs::read(&path).unwrap();
+        let (score, report) = formats::read_any(&bytes, path.extension().unwrap().to_str().unwrap()).unwrap();
+        println!("=== {name}\n{}", dump(&score));
+        for w in &report.warnings {
+            println!("  warning: {w}");
+        }
+    }
+}
+
+fn wrap(measure_content: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\"?>\n<score-partwise version=\"3.1\">\n<part-list><score-part id=\"P1\"><part-name>Flute</part-name></score-part></part-list>\n<part id=\"P1\"><measure number=\"1\">\n{measure_content}\n</measure></part>\n</score-partwise>\n"
+    )
+}
+
+/// Broken input is a typed error naming the position; never a panic.
+#[test]
+fn broken_input_is_a_clear_error() {
+    fn check(input: &str, expected: &str, line: Option<u32>) {
+        let err = musicxml::read(input.as_bytes()).map(|_| ()).expect_err(input);
+        let text = err.to_string();
+        assert!(text.contains(expected), "{text:?} should contain {expected:?}");
+        if let Some(l) = line {
+            match err {
+                Error::Format { position: FilePosition::LineColumn { line, .. }, .. } => {
+                    assert_eq!(line, l, "{text}")
+                }
+                other => panic!("expected a line position: {other:?}"),
+            }
+        }
+    }
+    check("", "no root element", Some(1));
+    check("just text", "text outside the root", Some(1));
+    check("<html><body/></html>", "not MusicXML: the root element is `<html>`", Some(1));
+    check("<score-partwise>\n<part-list>\n</score-partwise>", "not well-formed", Some(3));
+    check(
+        "<score-partwise>\n<part-list/>",
+        "`<score-partwise>` opened at line 1, column 1 is not closed",
+        None,
+    );
+    check("<a b=c/>", "attribute `b` value is not quoted", Some(1));
+    check(
+        &wrap("<attributes><divisions>0</divisions></attributes>"),
+        "`<divisions>` must be a positive number",
+        Some(5),
+    );
+    check(
+        &wrap("<note><pitch><step>C</step><octave>4</octave></pitch><duration>-2</duration></note>"),
+        "negative `<duration>`",
+        Some(5),
+    );
+    check(
+        &wrap("<note><pitch><step>C</step><octave>4</octave></pitch><duration>x</duration></note>"),
+        "not a number",
+        None,
+    );
+    check(
+        &wrap("<note><pitch><step>C</step><octave>4</octave></pitch><duration>0</duration></note>"),
+        "must be positive",
+        None,
+    );
+    check(&wrap("<note><duration>1</duration></note>"), "without `<pitch>`", None);
+    check(
+        &wrap("<note><pitch><step>H</step><octave>4</octave></pitch><duration>1</duration></note>"),
+        "valid `<step>`",
+        None,
+    );
+    check(
+        &wrap(
+            "<note><pitch><step>C</step><octave>4</octave><alter>9</alter></pitch><duration>1</duration></note>",
+        ),
+        "alteration 9",
+        None,
+    );
+    let deep = format!("{}{}", "<a>".repeat(300), "</a>".repeat(300));
+    assert!(matches!(
+        musicxml::read(deep.as_bytes()),
+        Err(Error::LimitExceeded { what: "element nesting depth", .. })
+    ));
+}
+
+/// Unknown elements are skipped with a warning, not an error.
+#[test]
+fn unknown_elements_are_warnings() {
+    let (score, report) = musicxml::read(
+        wrap("<attributes><divisions>1</divisions><frobnicate/></attributes><wobble/><note><pitch><step>C</step><octave>4</octave></pitch><duration>4</duration><type>whole</type></note>")
+            .as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(score.events(0, 0, 0).len(), 1);
+    assert!(report.has_warning("`<frobnicate>` in `<attributes>`"), "{:?}", report.warnings);
+    assert!(report.has_warning("`<wobble>` in `<measure>`"));
+    assert_eq!(report.warnings[0].position, FilePosition::LineColumn { line: 5, column: 37 });
+    assert_eq!(score.part(0).instrument.map(|i| i.id), Some("flute"));
+}
+
+/// Timewise files read like the same partwise file.
+#[test]
+fn timewise_equals_partwise() {
+    let note = |step: &str| {
+        format!(
+            "<note><pitch><step>{step}</step><octave>4</octave></pitch><duration>2</duration><voice>1</voice><type>half</type></note>"
+        )
+    };
+    let attrs = "<attributes><divisions>1</divisions><key><fifths>1</fifths></key><time><beats>2</beats><beat-type>4</beat-type></time></attributes>";
+    let list = "<part-list><score-part id=\"A\"><part-name>Oboe</part-name></score-part><score-part id=\"B\"><part-name>Cello</part-name></score-part></part-list>";
+    let partwise = format!(
+        "<score-partwise>{list}<part id=\"A\"><measure number=\"1\">{attrs}{}</measure><measure number=\"2\">{}</measure></part><part id=\"B\"><measure number=\"1\">{attrs}{}</measure><measure number=\"2\">{}</measure></part></score-partwise>",
+        note("G"),
+        note("A"),
+        note("B"),
+        note("C")
+    );
+    let timewise = format!(
+        "<score-timewise>{list}<measure number=\"1\"><part id=\"A\">{attrs}{}</part><part id=\"B\">{attrs}{}</part></measure><measure number=\"2\"><part id=\"A\">{}</part><part id=\"B\">{}</part></measure></score-timewise>",
+        note("G"),
+        note("B"),
+        note("A"),
+        note("C")
+    );
+    let (a, _) = musicxml::read(partwise.as_bytes()).unwrap();
+    let (b, _) = musicxml::read(timewise.as_bytes()).unwrap();
+    assert_eq!(first_difference(&a, &b), None);
+    assert_eq!(a.measure(1).key.to_string(), "G major");
+    assert_eq!(a.events(1, 1, 0)[0].notes()[0].pitch.to_string(), "C4");
+}
+
+/// `.mxl` round trip, and a zip bomb is refused before it is inflated.
+#[test]
+fn mxl_round_trip_and_zip_bomb() {
+    use std::io::Write;
+    let score = SimpleScore::from_text("3/4", "Bb major", &[("clarinet", &["D5 C5 Bb4 | F5:2."])]).unwrap();
+    let bytes = mxl::write(&score);
+    let (back, report) = mxl::read(&bytes).unwrap();
+    assert_eq!(first_difference(&score, &back), None);
+    assert_eq!(report.format, "MXL");
+    assert_eq!(back.events(0, 1, 0)[0].notes()[0].pitch.to_string(), "F5");
+
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("score.xml", opts).unwrap();
+    let zeros = vec![b' '; 1 << 20];
+    for _ in 0..20 {
+        zip.write_all(&zeros).unwrap();
+    }
+    let bomb = zip.finish().unwrap().into_inner();
+    match mxl::read(&bomb) {
+        Err(Error::LimitExceeded { what, .. }) => assert_eq!(what, "compression ratio"),
+        other => panic!("expected the bomb to be refused: {:?}", other.map(|_| ())),
+    }
+    assert!(matches!(mxl::read(b"PK\x03\x04 not really"), Err(Error::Format { format: "MXL", .. })));
+    assert!(matches!(mxl::read(b"<xml/>"), Err(Error::Format { position: FilePosition::Byte(0), .. })));
+}
+
+/// Seeded mutations of real files never panic the readers. Set `BANDPRO_TEST_SEED` to replay.
+#[test]
+fn mutated_files_never_panic() {
+    let seed: u64 = std::env::var("BANDPRO_TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5eed);
+    println!("seed {seed}");
+    let dir = shared_dir().join("musicxml-testsuite/xmlFiles");
+    let names = [
+        "01a-Pitches-Pitches.xml",
+        "23d-Tuplets-Nested.xml",
+        "61b-MultipleLyrics.xml",
+        "90a-Compressed-MusicXML.mxl",
+    ];
+    let mut state = seed;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for name in names {
+        let Ok(bytes) = std::fs::read(dir.join(name)) else { continue };
+        for _ in 0..150 {
+            let mut b = bytes.clone();
+            for _ in 0..1 + next() % 8 {
+                let i = (next() % b.len() as u64) as usize;
+                match next() % 4 {
+                    0 => b[i] = next() as u8,
+                    1 => b[i] = b"<>/\"=&;0-9 "[(next() % 11) as usize],
+                    2 => {
+                        b.truncate(i);
+                    }
+                    _ => {
+                        let j = (next() % b.len().max(1) as u64) as usize;
+                        let chunk: Vec<u8> = b[i.min(j)..i.max(j)].iter().copied().take(64).collect();
+                        b.splice(i..i, chunk);
+                    }
+                }
+                if b.is_empty() {
+                    break;
+                }
+            }
+            let _ = formats::read_any(&b, name.rsplit('.').next().unwrap());
+        }
+    }
 }

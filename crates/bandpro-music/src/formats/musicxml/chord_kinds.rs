@@ -64,6 +64,14 @@ pub(crate) fn from_kind(kind: &str, degrees: &[(u8, i8, String)]) -> Option<Chor
         }
         k => k,
     };
+    // "add 2" is how some editors spell an added ninth.
+    if degrees.len() == 1 && degrees[0].0 == 2 && degrees[0].1 == 0 && degrees[0].2 == "add" {
+        match kind {
+            "major" => return Some(ChordQuality::Add9),
+            "minor" => return Some(ChordQuality::MinorAdd9),
+            _ => {}
+        }
+    }
     TABLE
         .iter()
         .find(|(_, k, d)| {

@@ -163,6 +163,8 @@ struct PartState {
     next_id: u64,
     midi_program: Option<u8>,
     midi_channel: Option<u8>,
+    /// A key change found in the middle of the previous measure.
+    carry_key: Option<Key>,
 }
 
 /// Read a parsed MusicXML document.
@@ -464,6 +466,7 @@ fn read_part(
         next_id: *next_id,
         midi_program: None,
         midi_channel: None,
+        carry_key: None,
     };
     if let Some(p) = score_part {
         if let Some(mi) = p.child("midi-instrument") {
@@ -798,6 +801,7 @@ fn read_measure(
         pm.ending = st.open_ending;
     }
     let mut close_ending = false;
+    pm.key = st.carry_key.take();
 
     for el in content.children() {
         match el.name() {
@@ -825,7 +829,7 @@ fn read_measure(
                                         a.pos(),
                                         "mid-measure key change takes effect at the next measure",
                                     );
-                                    pm.key.get_or_insert(k);
+                                    st.carry_key = Some(k);
                                 }
                             }
                         }
