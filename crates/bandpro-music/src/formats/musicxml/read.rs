@@ -1247,7 +1247,7 @@ fn read_note(
                 } else {
                     (r + half).floor()
                 };
-                a.clamp(-3, 3) as i32
+                a.clamp(-99, 99) as i32
             }
         };
         let octave = p
@@ -1260,7 +1260,7 @@ fn read_note(
             cx.warn(p.pos(), "octave outside -1..=9 clamped");
             octave.clamp(-1, 9)
         };
-        pitch = Some(Pitch::try_new(step, alter, octave)?);
+        pitch = Some(Pitch::try_new(step, alter, octave).map_err(|e| cx.error(p.pos(), e.to_string()))?);
     } else if let Some(u) = el.child("unpitched") {
         st.unpitched = true;
         let step = u
