@@ -49,56 +49,104 @@ impl Sonority {
 /// Sonorities of the whole score, in time order.
 pub fn chordify(view: &dyn ScoreView) -> Vec<Sonority> {
     let mut out = Vec::new();
-    let mut buf = Vec::new();
+    let mut c = Chordifier::default();
     for m in 0..view.measure_count() {
-        chordify_measure(view, m, &mut buf, &mut out);
+        c.measure(view, m, &mut out);
     }
     out
 }
 
-/// Append the sonorities of one measure to `out`, using `buf` as scratch space (reuse it
-/// across calls to avoid allocation).
-pub fn chordify_measure(
-    view: &dyn ScoreView,
-    measure: usize,
-    buf: &mut Vec<(Rational, Rational, Pitch)>,
-    out: &mut Vec<Sonority>,
-) {
-    buf.clear();
-    for p in 0..view.part_count() {
-        let info = view.part(p);
-        if info.unpitched {
-            continue;
-        }
-        let concert = info.transposition == crate::interval::Interval::UNISON;
-        for v in 0..view.voice_count(p, measure) {
-            for e in view.events(p, measure, v) {
-                if e.is_grace() {
-                    continue;
-                }
-                for n in e.notes() {
-                    let pitch = if concert {
-                        n.pitch
-                    } else {
-                        n.pitch.transpose(info.transposition).unwrap_or(n.pitch)
-                    };
-                    buf.push((e.onset, e.end(), pitch));
+/// Reusable scratch space for chordifying measure by measure without reallocating.
+#[derive(Debug, Default)]
+pub struct Chordifier {
+    notes: Vec<(i64, i64, Pitch)>,
+    cuts: Vec<i64>,
+    active: Vec<(i64, Pitch)>,
+}
+
+fn gcd(a: i64, b: i64) -> i64 {
+    let (mut a, mut b) = (a.abs(), b.abs());
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a.max(1)
+}
+
+impl Chordifier {
+    /// Append the sonorities of one measure to `out`.
+    pub fn measure(&mut self, view: &dyn ScoreView, measure: usize, out: &mut Vec<Sonority>) {
+        // Integer ticks: the lcm of the measure's denominators.
+        let mut l: i64 = 1;
+        for p in 0..view.part_count() {
+            if view.part(p).unpitched {
+                continue;
+            }
+            for v in 0..view.voice_count(p, measure) {
+                for e in view.events(p, measure, v) {
+                    for d in [e.onset.denom(), e.duration.denom()] {
+                        if l % d != 0 {
+                            l = l / gcd(l, d) * d;
+                        }
+                    }
                 }
             }
         }
-    }
-    let mut cuts: Vec<Rational> = buf.iter().flat_map(|&(a, b, _)| [a, b]).collect();
-    cuts.sort_unstable();
-    cuts.dedup();
-    for w in cuts.windows(2) {
-        let (start, end) = (w[0], w[1]);
-        let mut pitches: Vec<Pitch> =
-            buf.iter().filter(|(a, b, _)| *a <= start && *b > start).map(|&(_, _, p)| p).collect();
-        if pitches.is_empty() {
-            continue;
+        if l > 1 << 40 {
+            // Absurdly fine rhythm: fall back to one sonority per onset at the same resolution
+            // is not possible; skip the measure rather than overflow.
+            return;
         }
-        pitches.sort_unstable();
-        pitches.dedup();
-        out.push(Sonority { measure, onset: start, duration: end - start, pitches });
+        let tick = |r: Rational| r.numer() * (l / r.denom());
+        self.notes.clear();
+        for p in 0..view.part_count() {
+            let info = view.part(p);
+            if info.unpitched {
+                continue;
+            }
+            let concert = info.transposition == crate::interval::Interval::UNISON;
+            for v in 0..view.voice_count(p, measure) {
+                for e in view.events(p, measure, v) {
+                    if e.is_grace() || e.is_rest() {
+                        continue;
+                    }
+                    let (a, b) = (tick(e.onset), tick(e.onset) + tick(e.duration));
+                    for n in e.notes() {
+                        let pitch = if concert {
+                            n.pitch
+                        } else {
+                            n.pitch.transpose(info.transposition).unwrap_or(n.pitch)
+                        };
+                        self.notes.push((a, b, pitch));
+                    }
+                }
+            }
+        }
+        self.notes.sort_unstable_by_key(|x| x.0);
+        self.cuts.clear();
+        self.cuts.extend(self.notes.iter().flat_map(|&(a, b, _)| [a, b]));
+        self.cuts.sort_unstable();
+        self.cuts.dedup();
+        self.active.clear();
+        let mut next = 0;
+        for w in 0..self.cuts.len().saturating_sub(1) {
+            let (start, end) = (self.cuts[w], self.cuts[w + 1]);
+            while next < self.notes.len() && self.notes[next].0 <= start {
+                self.active.push((self.notes[next].1, self.notes[next].2));
+                next += 1;
+            }
+            self.active.retain(|&(e, _)| e > start);
+            if self.active.is_empty() {
+                continue;
+            }
+            let mut pitches: Vec<Pitch> = self.active.iter().map(|&(_, p)| p).collect();
+            pitches.sort_unstable();
+            pitches.dedup();
+            out.push(Sonority {
+                measure,
+                onset: Rational::new(start, l),
+                duration: Rational::new(end - start, l),
+                pitches,
+            });
+        }
     }
 }

@@ -120,13 +120,15 @@ struct LineNote {
 /// The four lines of the texture, walked measure by measure.
 struct Lines {
     pos: [i32; 4],
+    /// The chromatic alteration of each line's last note, if it is tied into the next measure.
+    tied: [Option<i8>; 4],
     /// Diatonic ranges (C4 = 28) of melody, alto, tenor and bass.
     range: [(i32, i32); 4],
 }
 
 impl Lines {
     fn new() -> Lines {
-        Lines { pos: [32, 29, 24, 17], range: [(28, 39), (25, 33), (21, 29), (14, 24)] }
+        Lines { pos: [32, 29, 24, 17], tied: [None; 4], range: [(28, 39), (25, 33), (21, 29), (14, 24)] }
     }
 
     /// One measure of line `line` over a chord with the given steps.
@@ -147,14 +149,15 @@ impl Lines {
                     _ => (&[8, 8, 8], true),
                 },
                 3 => match roll {
-                    _ if beat % 2 == 0 && roll < 40 => (&[2], false),
-                    0..=79 => (&[4], false),
+                    _ if beat % 2 == 0 && roll < 15 => (&[2], false),
+                    0..=49 => (&[4], false),
                     _ => (&[8, 8], false),
                 },
                 _ => match roll {
-                    _ if beat % 2 == 0 && roll < 15 => (&[2], false),
-                    0..=54 => (&[4], false),
-                    _ => (&[8, 8], false),
+                    _ if beat % 2 == 0 && roll < 8 => (&[2], false),
+                    0..=29 => (&[4], false),
+                    30..=89 => (&[8, 8], false),
+                    _ => (&[8, 16, 16], false),
                 },
             };
             let (values, tuplet) = pattern;
@@ -162,6 +165,17 @@ impl Lines {
                 group += 1;
             }
             for (k, &d) in values.iter().enumerate() {
+                if let Some(chromatic) = self.tied[line].take() {
+                    // The tied note continues: same pitch.
+                    out.push(LineNote {
+                        value: Rational::new(1, d),
+                        diatonic: Some(self.pos[line]),
+                        chromatic,
+                        tuplet: if tuplet { group } else { 0 },
+                        tie: false,
+                    });
+                    continue;
+                }
                 let on_beat = k == 0;
                 let step: i32 = match rng.below(10) {
                     0..=2 => 1,
@@ -205,6 +219,7 @@ impl Lines {
             && rng.chance(4)
         {
             last.tie = true;
+            self.tied[line] = Some(last.chromatic);
         }
     }
 }
