@@ -13,7 +13,9 @@ fn lists(c: &mut Criterion) {
     for engine in NAMES.into_iter().filter(|e| runner::supports("score-like", e)) {
         group.bench_function(BenchmarkId::from_parameter(engine), |b| {
             b.iter_custom(|iters| {
-                (0..iters).map(|_| runner::run_score(engine, Sizes::SMALL.score).expect("checks").elapsed).sum()
+                (0..iters)
+                    .map(|_| runner::run_score(engine, Sizes::SMALL.score).expect("checks").elapsed)
+                    .sum()
             })
         });
     }
@@ -23,7 +25,9 @@ fn lists(c: &mut Criterion) {
     for engine in NAMES {
         group.bench_function(BenchmarkId::from_parameter(engine), |b| {
             b.iter_custom(|iters| {
-                (0..iters).map(|_| runner::run_merge(engine, Sizes::SMALL.merge).expect("checks").elapsed).sum()
+                (0..iters)
+                    .map(|_| runner::run_merge(engine, Sizes::SMALL.merge).expect("checks").elapsed)
+                    .sum()
             })
         });
     }

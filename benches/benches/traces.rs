@@ -15,7 +15,9 @@ fn traces(c: &mut Criterion) {
         for engine in NAMES {
             group.bench_function(BenchmarkId::from_parameter(engine), |b| {
                 b.iter_custom(|iters| {
-                    (0..iters).map(|_| runner::run_trace(&trace, engine).expect("replay checks").elapsed).sum()
+                    (0..iters)
+                        .map(|_| runner::run_trace(&trace, engine).expect("replay checks").elapsed)
+                        .sum()
                 })
             });
         }

@@ -8,6 +8,7 @@
 //! - [`engines`] holds one module per implementation.
 //! - [`memory`] measures peak resident memory.
 //! - [`runner`] runs one workload on one engine by name and reports its metrics.
+//! - [`report`] turns the measurements back into Markdown tables.
 //!
 //! ```no_run
 //! use bandpro_benches::runner::{self, Sizes};
@@ -22,6 +23,7 @@
 
 pub mod engines;
 pub mod memory;
+pub mod report;
 pub mod runner;
 pub mod trace;
 pub mod workload;

@@ -8,7 +8,7 @@ use crate::engines::diamond_types::{self, DiamondDoc};
 use crate::engines::loro::{LoroListDoc, LoroTextDoc};
 use crate::engines::yrs::{YrsArray, YrsText};
 use crate::trace::Trace;
-use crate::workload::{self, MergeSize, Measured, ScoreSize, TextEngine};
+use crate::workload::{self, Measured, MergeSize, ScoreSize, TextEngine};
 
 /// Every workload, in the order `all` runs them.
 pub const WORKLOADS: [&str; 5] =
@@ -65,7 +65,11 @@ fn trace_metrics(m: Measured) -> Vec<(String, f64)> {
 }
 
 fn text_trace<E: TextEngine>(trace: &Trace) -> Result<Measured, String> {
-    if trace.concurrent { workload::concurrent_trace::<E>(trace) } else { workload::sequential_trace::<E>(trace) }
+    if trace.concurrent {
+        workload::concurrent_trace::<E>(trace)
+    } else {
+        workload::sequential_trace::<E>(trace)
+    }
 }
 
 /// Runs a trace on an engine.
@@ -107,7 +111,10 @@ pub fn run_merge(engine: &str, size: MergeSize) -> Result<Measured, String> {
 /// Runs `workload` on `engine` once, in this process, and returns its metrics by name.
 pub fn run(workload: &str, engine: &str, sizes: &Sizes) -> Result<Vec<(String, f64)>, String> {
     if !crate::engines::NAMES.contains(&engine) {
-        return Err(format!("unknown implementation {engine:?}; known: {}", crate::engines::NAMES.join(", ")));
+        return Err(format!(
+            "unknown implementation {engine:?}; known: {}",
+            crate::engines::NAMES.join(", ")
+        ));
     }
     if !supports(workload, engine) {
         return Err(format!("{engine} does not run {workload}"));

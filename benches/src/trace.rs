@@ -124,11 +124,21 @@ impl Trace {
             .collect();
         for (i, t) in txns.iter().enumerate() {
             if let Some(p) = t.parents.iter().find(|&&p| p >= i) {
-                return Err(TraceError(format!("trace {name}: txn {i} has parent {p}, which is not earlier")));
+                return Err(TraceError(format!(
+                    "trace {name}: txn {i} has parent {p}, which is not earlier"
+                )));
             }
         }
-        let num_agents = raw.num_agents.unwrap_or_else(|| txns.iter().map(|t| t.agent + 1).max().unwrap_or(1));
-        Ok(Trace { name: name.to_owned(), start: raw.start_content, end: Some(raw.end_content), txns, concurrent, num_agents })
+        let num_agents =
+            raw.num_agents.unwrap_or_else(|| txns.iter().map(|t| t.agent + 1).max().unwrap_or(1));
+        Ok(Trace {
+            name: name.to_owned(),
+            start: raw.start_content,
+            end: Some(raw.end_content),
+            txns,
+            concurrent,
+            num_agents,
+        })
     }
 
     /// How many patches the trace holds.
@@ -145,7 +155,14 @@ impl Trace {
         } else {
             Some(apply_to_string(&self.start, txns.iter().flat_map(|t| &t.patches)))
         };
-        Trace { name: self.name.clone(), start: self.start.clone(), end, txns, concurrent: self.concurrent, num_agents: self.num_agents }
+        Trace {
+            name: self.name.clone(),
+            start: self.start.clone(),
+            end,
+            txns,
+            concurrent: self.concurrent,
+            num_agents: self.num_agents,
+        }
     }
 }
 

@@ -253,7 +253,12 @@ pub struct ScoreSize {
 
 /// The note appended at `i`.
 pub fn note(i: usize) -> Note {
-    Note { pitch: 48 + (i % 36) as i64, dur_num: 1 + (i % 3) as i64, dur_den: 4 << (i % 3), voice: (i % 4) as i64 }
+    Note {
+        pitch: 48 + (i % 36) as i64,
+        dur_num: 1 + (i % 3) as i64,
+        dur_den: 4 << (i % 3),
+        voice: (i % 4) as i64,
+    }
 }
 
 /// The score-like workload's updates: `(index, new pitch)`.
@@ -283,7 +288,11 @@ pub fn score_like<E: ScoreEngine>(size: ScoreSize) -> Result<Measured, String> {
     let got = doc.pitches();
     if got != model {
         let at = got.iter().zip(&model).take_while(|(a, b)| a == b).count();
-        return Err(format!("score-like: {} pitches, {} expected; first difference at {at}", got.len(), model.len()));
+        return Err(format!(
+            "score-like: {} pitches, {} expected; first difference at {at}",
+            got.len(),
+            model.len()
+        ));
     }
     Ok(m)
 }

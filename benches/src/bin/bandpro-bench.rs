@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! bandpro-bench <workload|all> [--impl a,b] [--runs N] [--json-out FILE] [--small] [--timeout SECS]
+//! bandpro-bench --table FILE     # Markdown tables of a --json-out file, with bandpro / best peer
 //! ```
 //!
 //! Each run of each implementation is a fresh child process (this binary, re-invoked with the
@@ -14,11 +15,13 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use bandpro_benches::engines::NAMES;
+use bandpro_benches::report;
 use bandpro_benches::runner::{self, Sizes, WORKLOADS};
 
 const USAGE: &str = "usage: bandpro-bench <workload|all> [--impl a,b] [--runs N] [--json-out FILE] [--small] [--timeout SECS]
 workloads: trace:automerge-paper, trace:seph-blog1, trace:friendsforever, score-like, concurrent-merge, all
-implementations: bandpro, automerge, yrs, loro, diamond-types (default: every one that runs the workload)";
+implementations: bandpro, automerge, yrs, loro, diamond-types (default: every one that runs the workload)
+--small runs the reduced sizes of the criterion benches; --table FILE prints Markdown tables of a --json-out file";
 
 struct Options {
     workloads: Vec<String>,
@@ -99,7 +102,11 @@ fn child(args: &[String]) -> i32 {
 }
 
 /// Runs one child process and parses its metrics.
-fn run_child(workload: &str, engine: &str, opts: &Options) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+fn run_child(
+    workload: &str,
+    engine: &str,
+    opts: &Options,
+) -> Result<serde_json::Map<String, serde_json::Value>, String> {
     let exe = std::env::current_exe().map_err(|e| format!("cannot find this executable: {e}"))?;
     let mut cmd = Command::new(exe);
     cmd.arg("--child").arg(workload).arg(engine);
@@ -136,6 +143,15 @@ fn run_child(workload: &str, engine: &str, opts: &Options) -> Result<serde_json:
     }
 }
 
+/// A JSON number, without a trailing `.0` for whole values (nanoseconds and bytes).
+fn number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 9.0e15 {
+        format!("{}", v as i64)
+    } else {
+        serde_json::json!(v).to_string()
+    }
+}
+
 fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     let n = values.len();
@@ -146,6 +162,23 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("--child") {
         std::process::exit(child(&args[1..]));
+    }
+    if args.first().map(String::as_str) == Some("--table") {
+        // `--table FILE`: Markdown tables from a `--json-out` file, for BENCHMARKS.md.
+        let Some(path) = args.get(1) else {
+            eprintln!("--table needs a file written by --json-out");
+            std::process::exit(2);
+        };
+        let text = std::fs::read_to_string(path).unwrap_or_else(|e| {
+            eprintln!("cannot read {path}: {e}");
+            std::process::exit(2);
+        });
+        let (rows, other) = report::parse(&text);
+        print!("{}", report::markdown(&rows));
+        for line in other {
+            println!("Not a measurement: `{line}`\n");
+        }
+        return;
     }
     let opts = match parse(&args) {
         Ok(o) => o,
@@ -212,7 +245,7 @@ fn main() {
                     serde_json::json!(workload),
                     serde_json::json!(engine),
                     serde_json::json!(metric),
-                    serde_json::json!(m)
+                    number(m)
                 ));
             }
         }

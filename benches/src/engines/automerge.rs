@@ -1,7 +1,9 @@
 //! Automerge (`automerge` crate, the Rust core of automerge.js).
 
 use ::automerge::transaction::Transactable;
-use ::automerge::{ActorId, Automerge, Change, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValueRef, ValueRef};
+use ::automerge::{
+    ActorId, Automerge, Change, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValueRef, ValueRef,
+};
 
 use crate::trace::Patch;
 use crate::workload::{ListEngine, Note, ScoreEngine, TextEngine};
@@ -154,7 +156,8 @@ impl ListEngine for AutomergeDoc {
     }
 
     fn import(&mut self, changes: &[Vec<u8>]) {
-        let decoded: Vec<Change> = changes.iter().map(|b| Change::from_bytes(b.clone()).expect("a valid change")).collect();
+        let decoded: Vec<Change> =
+            changes.iter().map(|b| Change::from_bytes(b.clone()).expect("a valid change")).collect();
         self.doc.apply_changes(decoded).expect("valid changes");
     }
 

@@ -136,7 +136,8 @@ impl ListEngine for Bandpro {
     }
 
     fn import(&mut self, changes: &[Vec<u8>]) {
-        let decoded: Vec<Change> = changes.iter().map(|b| Change::decode(b).expect("a valid change")).collect();
+        let decoded: Vec<Change> =
+            changes.iter().map(|b| Change::decode(b).expect("a valid change")).collect();
         self.doc.apply_changes(decoded).expect("valid changes");
     }
 

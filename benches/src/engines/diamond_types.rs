@@ -95,7 +95,8 @@ pub fn concurrent_trace(trace: &Trace) -> Result<Measured, String> {
         let mut versions: Vec<LocalVersion> = Vec::with_capacity(trace.txns.len());
         for txn in &trace.txns {
             let agent = agents[txn.agent];
-            let mut parents: Vec<Time> = txn.parents.iter().flat_map(|&p| versions[p].iter().copied()).collect();
+            let mut parents: Vec<Time> =
+                txn.parents.iter().flat_map(|&p| versions[p].iter().copied()).collect();
             for p in &txn.patches {
                 if p.del > 0 {
                     parents = vec![oplog.add_delete_at(agent, &parents, p.pos..p.pos + p.del)];

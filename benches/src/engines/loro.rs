@@ -1,6 +1,8 @@
 //! Loro (`loro` crate).
 
-use ::loro::{Container, ExportMode, LoroDoc, LoroList, LoroMap, LoroText, LoroValue, ValueOrContainer, VersionVector};
+use ::loro::{
+    Container, ExportMode, LoroDoc, LoroList, LoroMap, LoroText, LoroValue, ValueOrContainer, VersionVector,
+};
 
 use crate::trace::Patch;
 use crate::workload::{ListEngine, Note, ScoreEngine, TextEngine};

@@ -2,8 +2,8 @@
 
 use ::yrs::updates::decoder::Decode;
 use ::yrs::{
-    Any, Array, ArrayRef, ClientID, Doc, GetString, In, Map, MapPrelim, OffsetKind, Options, Out, ReadTxn, StateVector, Text, TextRef, Transact,
-    Update,
+    Any, Array, ArrayRef, ClientID, Doc, GetString, In, Map, MapPrelim, OffsetKind, Options, Out, ReadTxn,
+    StateVector, Text, TextRef, Transact, Update,
 };
 
 use crate::trace::Patch;
@@ -43,7 +43,10 @@ impl YrsText {
         // Trace positions count unicode scalar values. Yrs counts UTF-8 bytes by default, or
         // UTF-16 units: the traces' few non-ASCII characters (seph-blog1 has '↑' and '→') are all
         // in the Basic Multilingual Plane, where UTF-16 units and scalar values coincide.
-        let doc = Doc::with_options(Options { offset_kind: OffsetKind::Utf16, ..Options::with_client_id(ClientID::new(client)) });
+        let doc = Doc::with_options(Options {
+            offset_kind: OffsetKind::Utf16,
+            ..Options::with_client_id(ClientID::new(client))
+        });
         let root = doc.get_or_insert_text("text");
         YrsDoc { doc, root }
     }

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ReadDoc};
-use bandpro_crdt::{Document, Hydrated, ObjId, ObjType, Prop, ROOT, ReplicaId, ScalarValue, Value};
 use bandpro_benches::workload::XorShift;
+use bandpro_crdt::{Document, Hydrated, ObjId, ObjType, Prop, ROOT, ReplicaId, ScalarValue, Value};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestRunner};
 
@@ -127,9 +127,13 @@ fn walk(doc: &Document, obj: ObjId, kind: ObjType, path: Vec<Prop>, out: &mut Ve
                 (Prop::Key(k), v)
             })
             .collect(),
-        ObjType::List => {
-            doc.list(&obj).expect("a list").into_iter().enumerate().map(|(i, v)| (Prop::Index(i), v)).collect()
-        }
+        ObjType::List => doc
+            .list(&obj)
+            .expect("a list")
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| (Prop::Index(i), v))
+            .collect(),
         ObjType::Text => Vec::new(),
     };
     out.push(Reachable { kind, id: obj, path: path.clone() });
@@ -192,7 +196,11 @@ impl Pair {
         };
         let candidates: Vec<&Reachable> = reachable.iter().filter(|r| r.kind == want).collect();
         // With no object of the wanted type, write to the root so every step does something.
-        let target = if candidates.is_empty() { &reachable[0] } else { candidates[step.target as usize % candidates.len()] };
+        let target = if candidates.is_empty() {
+            &reachable[0]
+        } else {
+            candidates[step.target as usize % candidates.len()]
+        };
         let am_obj = am_resolve(&self.am, &target.path);
         let obj = target.id;
         let (bv, av) = scalar(step.value);
@@ -228,7 +236,7 @@ impl Pair {
                     for _ in 0..n {
                         atx.delete(&am_obj, at).expect("in bounds");
                     }
-                } else if step.b % 4 == 0 {
+                } else if step.b.is_multiple_of(4) {
                     let (bk, ak) = kind_of(step.value);
                     btx.insert_object(&obj, at, bk).expect("in bounds");
                     atx.insert_object(&am_obj, at, ak).expect("in bounds");
@@ -277,7 +285,12 @@ fn seed() -> u64 {
 
 #[test]
 fn bandpro_and_automerge_agree_on_random_scripts() {
-    let config = Config { cases: 48, rng_seed: RngSeed::Fixed(seed()), failure_persistence: None, ..Config::default() };
+    let config = Config {
+        cases: 128,
+        rng_seed: RngSeed::Fixed(seed()),
+        failure_persistence: None,
+        ..Config::default()
+    };
     let mut runner = TestRunner::new(config);
     runner
         .run(&proptest::collection::vec(step_strategy(), 1..60), |steps| {
@@ -289,7 +302,7 @@ fn bandpro_and_automerge_agree_on_random_scripts() {
 #[test]
 fn bandpro_and_automerge_agree_on_a_long_seeded_script() {
     let mut rng = XorShift::new(seed());
-    let steps: Vec<Step> = (0..400).map(|_| random_step(&mut rng)).collect();
+    let steps: Vec<Step> = (0..1_000).map(|_| random_step(&mut rng)).collect();
     if let Err(e) = run_script(&steps) {
         panic!("{e}");
     }

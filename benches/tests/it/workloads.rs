@@ -5,10 +5,11 @@
 use bandpro_benches::engines::NAMES;
 use bandpro_benches::runner::{self, Sizes, WORKLOADS};
 use bandpro_benches::trace::{Patch, Trace, Txn, apply_to_string};
-use bandpro_benches::workload::{self, agent_clocks, list_edits, ListEdit, XorShift};
+use bandpro_benches::workload::{self, ListEdit, XorShift, agent_clocks, list_edits};
 
 fn check(workload: &str, engine: &str) {
-    let metrics = runner::run(workload, engine, &Sizes::SMALL).unwrap_or_else(|e| panic!("{workload} on {engine}: {e}"));
+    let metrics = runner::run(workload, engine, &Sizes::SMALL)
+        .unwrap_or_else(|e| panic!("{workload} on {engine}: {e}"));
     assert!(metrics.iter().all(|(_, v)| v.is_finite() && *v >= 0.0), "{workload} on {engine}: {metrics:?}");
 }
 
@@ -68,28 +69,33 @@ fn a_concurrent_trace_is_replayed_at_its_parents_version() {
         name: "tiny".into(),
         start: String::new(),
         end: None,
-        txns: vec![txn(0, &[], 0, 0, "ab"), txn(1, &[], 0, 0, "xy"), txn(0, &[0, 1], 4, 0, "!"), txn(1, &[1], 1, 1, "")],
+        txns: vec![
+            txn(0, &[], 0, 0, "ab"),
+            txn(1, &[], 0, 0, "xy"),
+            txn(0, &[0, 1], 4, 0, "!"),
+            txn(1, &[1], 1, 1, ""),
+        ],
         concurrent: true,
         num_agents: 2,
     };
     let clocks = agent_clocks(&trace).expect("each agent's txns form a chain");
     assert_eq!(clocks, vec![vec![1, 0], vec![0, 1], vec![2, 1], vec![0, 2]]);
-    for engine in ["bandpro", "automerge", "yrs", "loro", "diamond-types"] {
-        runner::run_trace(&trace, engine).unwrap_or_else(|e| panic!("{engine}: {e}"));
-    }
-    // With the end text known, every engine agrees with bandpro's merge.
+    // "ab" and "xy" typed concurrently at 0 land in either order (each engine breaks the tie
+    // its own way); "!" goes at the end of the merged "abxy"/"xyab"; agent 1, which never saw
+    // "ab", deletes its own "y". Either way, exactly one of these texts.
     let with_end = |end: &str| Trace { end: Some(end.to_owned()), ..trace.clone() };
-    let merged = merged_text(&trace);
-    assert_eq!(merged.chars().count(), 4, "{merged:?}");
+    assert!(["abx!", "xab!"].contains(&merged_text(&trace).as_str()));
     for engine in ["bandpro", "automerge", "yrs", "loro", "diamond-types"] {
-        runner::run_trace(&with_end(&merged), engine).unwrap_or_else(|e| panic!("{engine}: {e}"));
+        let ok =
+            ["abx!", "xab!"].iter().filter(|end| runner::run_trace(&with_end(end), engine).is_ok()).count();
+        assert_eq!(ok, 1, "{engine}");
     }
 }
 
 fn merged_text(trace: &Trace) -> String {
     use bandpro_benches::engines::bandpro::Bandpro;
     use bandpro_benches::workload::TextEngine;
-    // Replays by hand with two bandpro replicas, to get the merged text.
+    // The same history by hand with two bandpro replicas.
     let base = Bandpro::create("");
     let mut a = base.fork(1);
     let mut b = base.fork(2);
