@@ -4,3 +4,4 @@ mod analysis;
 mod model;
 mod validation;
 mod musicxml;
+mod midi;

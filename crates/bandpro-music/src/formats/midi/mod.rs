@@ -1,10 +1,44 @@
-//! Standard MIDI Files (SMF type 0 and 1).
+//! Standard MIDI Files: write type 1, read type 0 and 1 (type 2 is read like type 1).
+//!
+//! Writing: one conductor track with tempo, time and key signatures, then one track per part
+//! with its name and a program change from the instrument; velocities follow the dynamics, tied
+//! notes sound as one note, grace notes are short (a 32nd each, taken from before the beat),
+//! cue notes are not played, and pitches are sounding pitches (the part's transposition is
+//! applied). Repeats are not unfolded. The resolution is the least common multiple of the
+//! score's note values, so every time is exact.
+//!
+//! Reading: times are quantised to a grid chosen from the file (the coarsest subdivision of the
+//! quarter that fits every note, or one given in [`MidiOptions`]), each track and channel
+//! becomes a part, notes are split into voices that are each monophonic or chordal, piano parts
+//! are split into two staves at middle C, notes crossing barlines are tied, gaps are filled with
+//! rests. Time and key signatures come from meta events; without a key signature the key is
+//! detected from the notes. Pitches are spelled for the key. A score written by [`write`] and
+//! read back keeps its pitches, onsets and durations exactly (with rests where notes are absent;
+//! pickup measures come back as full measures).
+//!
+//! ```
+//! use bandpro_music::formats::midi;
+//! use bandpro_music::{ScoreView, SimpleScore};
+//!
+//! let score = SimpleScore::from_text("4/4", "C major", &[("flute", &["C5 E5 G5 C6 | C6:1"])])?;
+//! let bytes = midi::write(&score);
+//! let (back, report) = midi::read(&bytes)?;
+//! assert_eq!(report.version.as_deref(), Some("1"));
+//! assert_eq!(back.events(0, 0, 0)[3].notes()[0].pitch.to_string(), "C6");
+//! # Ok::<(), bandpro_music::Error>(())
+//! ```
 
-use crate::error::{Error, FilePosition, Result};
+mod read;
+mod write;
+
+use crate::error::Result;
 use crate::formats::report::{ImportReport, Metadata};
 use crate::instrument::Instrument;
+use crate::rational::Rational;
 use crate::score_model::SimpleScore;
 use crate::view::ScoreView;
+
+pub use read::MidiOptions;
 
 /// The General MIDI program (0-based) for a table instrument.
 pub fn gm_program(instrument: &Instrument) -> u8 {
@@ -43,19 +77,46 @@ pub fn gm_program(instrument: &Instrument) -> u8 {
     }
 }
 
-/// Read a Standard MIDI File.
+/// The table instrument for a General MIDI program (0-based), if one plays it.
+pub fn instrument_for_program(program: u8) -> Option<&'static Instrument> {
+    let preferred = match program {
+        0..=7 => Some("piano"),
+        71 => Some("clarinet"),
+        _ => None,
+    };
+    if let Some(id) = preferred {
+        return crate::instrument::by_id(id).ok();
+    }
+    crate::instrument::all().iter().find(|i| i.practical.is_some() && gm_program(i) == program)
+}
+
+/// Read a Standard MIDI File (type 0, 1 or 2) with the default options.
+///
+/// Errors: [`crate::Error::Format`] naming the byte offset for files that are not Standard MIDI
+/// Files or are truncated; [`crate::Error::LimitExceeded`] beyond [`crate::formats::limits`].
 pub fn read(bytes: &[u8]) -> Result<(SimpleScore, ImportReport)> {
-    let _ = bytes;
-    Err(Error::Format { format: "MIDI", position: FilePosition::Byte(0), message: "not implemented".into() })
+    read::read(bytes, &MidiOptions::default())
+}
+
+/// Read a Standard MIDI File with options (a fixed quantisation grid, no piano split).
+pub fn read_with(bytes: &[u8], options: &MidiOptions) -> Result<(SimpleScore, ImportReport)> {
+    read::read(bytes, options)
 }
 
 /// Write a score as a Standard MIDI File, type 1.
 pub fn write(score: &dyn ScoreView) -> Vec<u8> {
-    write_with(score, &Metadata::default())
+    write::write(score, &Metadata::default())
 }
 
-/// Write a score as a Standard MIDI File, type 1, with [`Metadata`] (MIDI programs).
+/// Write a score as a Standard MIDI File, type 1, with [`Metadata`] (title, MIDI programs).
 pub fn write_with(score: &dyn ScoreView, metadata: &Metadata) -> Vec<u8> {
-    let _ = (score, metadata);
-    Vec::new()
+    write::write(score, metadata)
+}
+
+/// Default velocity before any dynamic: mezzo-forte.
+const DEFAULT_VELOCITY: u8 = 80;
+
+/// Length of a played grace note.
+fn grace_length() -> Rational {
+    Rational::new(1, 32)
 }

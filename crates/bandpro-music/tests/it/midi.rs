@@ -1,0 +1,231 @@
+//! Standard MIDI Files: round trips of quantised scores, voice and staff splitting, type 0,
+//! quantisation of played files, key detection and broken input.
+
+use bandpro_music::formats::midi::{self, MidiOptions};
+use bandpro_music::*;
+use midly::num::{u4, u7, u15, u28};
+use midly::{Format, Header, MetaMessage, MidiMessage, Smf, Timing, TrackEvent, TrackEventKind};
+
+/// What MIDI keeps of a part: sounding notes (ties merged) with exact onsets and durations.
+fn played(score: &SimpleScore, p: usize) -> Vec<(Rational, Rational, i32)> {
+    let mut start = Rational::ZERO;
+    let mut notes: Vec<(Rational, Rational, i32)> = Vec::new();
+    for m in 0..score.measure_count() {
+        let mut events: Vec<&Event> =
+            (0..score.voice_count(p, m)).flat_map(|v| score.events(p, m, v)).collect();
+        events.sort_by_key(|e| e.onset);
+        for e in events {
+            for n in e.notes() {
+                let (on, key) = (start + e.onset, n.pitch.midi());
+                if n.tie.stops() {
+                    if let Some(prev) = notes.iter_mut().rev().find(|x| x.2 == key && x.0 + x.1 == on) {
+                        prev.1 = prev.1 + e.duration;
+                        continue;
+                    }
+                }
+                notes.push((on, e.duration, key));
+            }
+        }
+        start = start + score.measure(m).time.length();
+    }
+    notes.sort();
+    notes
+}
+
+fn round_trip(score: &SimpleScore) -> SimpleScore {
+    let bytes = midi::write(score);
+    let (back, report) = midi::read(&bytes).unwrap();
+    assert_eq!(report.version.as_deref(), Some("1"));
+    assert_eq!(back.part_count(), score.part_count());
+    assert_eq!(back.measure_count(), score.measure_count());
+    for m in 0..score.measure_count() {
+        assert_eq!(back.measure(m).time, score.measure(m).time, "measure {m}");
+        assert_eq!(back.measure(m).key.fifths(), score.measure(m).key.fifths(), "measure {m}");
+    }
+    for p in 0..score.part_count() {
+        assert_eq!(played(&back, p), played(score, p), "part {p}");
+    }
+    back
+}
+
+#[test]
+fn quantised_scores_round_trip_exactly() {
+    let score = SimpleScore::from_text(
+        "4/4",
+        "G major",
+        &[
+            ("flute", &["D5:4. C5:8 (3 B4:8 A4 G4 ) A4:4 | G4:2~ G4:8 r:8 F#5:16 G5 A5 B5 | C6+E6:2 r:2"]),
+            ("cello", &["G2:1 | D3:2. r:4 | G2:4 r:4 D3:8 r:8 G2:4"]),
+        ],
+    )
+    .unwrap();
+    let back = round_trip(&score);
+    // Spelling is re-derived from the key: F#, not Gb, in G major.
+    assert_eq!(back.events(0, 1, 0)[2].notes()[0].pitch.to_string(), "F#5");
+    assert_eq!(back.part(1).instrument.map(|i| i.id), Some("cello"));
+    assert_eq!(back.part(0).name, "Flute");
+
+    // Compound and changing meters, a tempo, a key change.
+    let mut score = SimpleScore::from_text(
+        "6/8",
+        "D major",
+        &[("violin", &["D5:8 E5 F#5 G5:4. | A5:4. r:4. | B5:8 C#6 D6 A5:4."])],
+    )
+    .unwrap();
+    score.measure_mut(0).unwrap().tempo =
+        Some(Tempo { beat: Rational::new(3, 8), bpm: Rational::from_int(60) });
+    score.set_key_from(2, "A major".parse().unwrap());
+    let back = round_trip(&score);
+    assert_eq!(back.measure(0).tempo.unwrap().quarter_bpm(), Rational::from_int(90));
+    assert_eq!(back.measure(2).key.to_string(), "A major");
+}
+
+#[test]
+fn voices_are_monophonic_or_chordal_and_piano_splits_by_pitch() {
+    let score = SimpleScore::from_text(
+        "3/4",
+        "C major",
+        &[("piano", &["E5:2 D5:4 | C5+E5:2.", "C4:4 B3:4 A3:4 | G3:2 C3:4"])],
+    )
+    .unwrap();
+    let bytes = midi::write(&score);
+    let (back, _) = midi::read(&bytes).unwrap();
+    assert_eq!(back.part(0).staves, 2);
+    // Every voice is monophonic or chordal: no overlapping events.
+    for m in 0..back.measure_count() {
+        for v in 0..back.voice_count(0, m) {
+            let evs = back.events(0, m, v);
+            for w in evs.windows(2) {
+                assert!(w[0].end() <= w[1].onset, "overlap in measure {m} voice {v}");
+            }
+            let staves: std::collections::HashSet<u8> =
+                evs.iter().filter(|e| !e.is_rest()).map(|e| e.staff).collect();
+            assert!(staves.len() <= 1, "a voice stays on one staff");
+        }
+    }
+    // Notes from middle C up are on the upper staff.
+    for m in 0..back.measure_count() {
+        for v in 0..back.voice_count(0, m) {
+            for e in back.events(0, m, v) {
+                for n in e.notes() {
+                    assert_eq!(e.staff, u8::from(n.pitch.midi() < 60), "{}", n.pitch);
+                }
+            }
+        }
+    }
+    // Without the split, one staff.
+    let (flat, _) =
+        midi::read_with(&bytes, &MidiOptions { split_piano: false, ..MidiOptions::default() }).unwrap();
+    assert_eq!(flat.part(0).staves, 1);
+}
+
+fn ev(delta: u32, kind: TrackEventKind<'static>) -> TrackEvent<'static> {
+    TrackEvent { delta: u28::new(delta), kind }
+}
+
+fn note(ch: u8, key: u8, on: bool) -> TrackEventKind<'static> {
+    let (key, vel) = (u7::new(key), u7::new(if on { 90 } else { 0 }));
+    TrackEventKind::Midi {
+        channel: u4::new(ch),
+        message: if on { MidiMessage::NoteOn { key, vel } } else { MidiMessage::NoteOff { key, vel } },
+    }
+}
+
+fn smf(format: Format, tracks: Vec<Vec<TrackEvent<'static>>>) -> Vec<u8> {
+    let smf = Smf { header: Header::new(format, Timing::Metrical(u15::new(480))), tracks };
+    let mut out = Vec::new();
+    smf.write_std(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn type_0_channels_become_parts_and_played_timing_is_quantised() {
+    // Channel 0 plays D minor scale steps slightly off the beat; channel 1 a bass line.
+    let mut t = Vec::new();
+    t.push(ev(0, TrackEventKind::Meta(MetaMessage::TimeSignature(3, 2, 24, 8))));
+    let melody = [62u8, 64, 65, 67, 69, 70, 61, 62];
+    let jitter = [0i32, 7, -9, 12, -5, 3, -11, 6];
+    let mut events: Vec<(i64, TrackEventKind<'static>)> = Vec::new();
+    for (i, (&k, &j)) in melody.iter().zip(&jitter).enumerate() {
+        let on = i as i64 * 240 + j as i64 + 20;
+        events.push((on.max(0), note(0, k, true)));
+        events.push((on + 200, note(0, k, false)));
+    }
+    for i in 0..2 {
+        events.push((i * 1440, note(1, 50, true)));
+        events.push((i * 1440 + 1400, note(1, 50, false)));
+    }
+    events.sort_by_key(|e| e.0);
+    let mut last = 0;
+    for (at, k) in events {
+        t.push(ev((at - last) as u32, k));
+        last = at;
+    }
+    t.push(ev(0, TrackEventKind::Meta(MetaMessage::EndOfTrack)));
+    let bytes = smf(Format::SingleTrack, vec![t]);
+    let (score, report) = midi::read(&bytes).unwrap();
+    assert_eq!(report.version.as_deref(), Some("0"));
+    assert_eq!(score.part_count(), 2);
+    assert_eq!(score.measure(0).time.to_string(), "3/4");
+    // Quantised to eighths: the played notes land on the grid.
+    let notes: Vec<(Rational, Rational)> =
+        score.events(0, 0, 0).iter().filter(|e| !e.is_rest()).map(|e| (e.onset, e.duration)).collect();
+    assert_eq!(notes[1], (Rational::new(1, 8), Rational::new(1, 8)));
+    // No key signature in the file: the key is detected (D minor), and C# is spelled for it.
+    assert_eq!(score.measure(0).key.to_string(), "D minor");
+    let c_sharp =
+        score.events(0, 1, 0).iter().flat_map(|e| e.notes()).find(|n| n.pitch.midi() == 61).unwrap();
+    assert_eq!(c_sharp.pitch.to_string(), "C#4");
+    // A fixed grid can be asked for.
+    let (coarse, _) =
+        midi::read_with(&bytes, &MidiOptions { grid: Some(Rational::new(1, 4)), ..MidiOptions::default() })
+            .unwrap();
+    assert!(coarse.events(0, 0, 0).iter().all(|e| (e.onset * Rational::from_int(4)).is_integer()));
+}
+
+#[test]
+fn dynamics_become_velocities_and_back() {
+    let mut score = SimpleScore::from_text("2/4", "C major", &[("oboe", &["C5 D5 | E5 F5"])]).unwrap();
+    score.events_mut(0, 0, 0).unwrap()[0].dynamic = Some(Dynamic::P);
+    score.events_mut(0, 1, 0).unwrap()[0].dynamic = Some(Dynamic::Ff);
+    let (back, _) = midi::read(&midi::write(&score)).unwrap();
+    assert_eq!(back.events(0, 0, 0)[0].dynamic, Some(Dynamic::P));
+    assert_eq!(back.events(0, 0, 0)[1].dynamic, None);
+    assert_eq!(back.events(0, 1, 0)[0].dynamic, Some(Dynamic::Ff));
+}
+
+#[test]
+fn broken_midi_is_an_error_with_a_byte_offset() {
+    assert!(matches!(midi::read(b""), Err(Error::Format { format: "MIDI", .. })));
+    assert!(matches!(midi::read(b"MThd\0\0\0\x06\0\x01"), Err(Error::Format { .. })));
+    let good =
+        midi::write(&SimpleScore::from_text("4/4", "C major", &[("flute", &["C5 D5 E5 F5"])]).unwrap());
+    // A chunk length running past the end of the file.
+    let mut cut = good.clone();
+    let last_track = cut.windows(4).rposition(|w| w == b"MTrk").unwrap();
+    cut[last_track + 4..last_track + 8].copy_from_slice(&[0x7f, 0xff, 0xff, 0xff]);
+    match midi::read(&cut) {
+        Err(Error::Format { position: FilePosition::Byte(b), message, .. }) => {
+            assert_eq!(b as usize, last_track);
+            assert!(message.contains("declares"), "{message}");
+        }
+        other => panic!("expected an error: {:?}", other.map(|_| ())),
+    }
+    match midi::read(&good[..good.len() - 5]) {
+        Err(Error::Format { position: FilePosition::Byte(b), .. }) => assert_eq!(b as usize, last_track),
+        other => panic!("expected an error: {:?}", other.map(|_| ())),
+    }
+    // Seeded mutations never panic.
+    let mut state: u64 = 0x9e37_79b9;
+    for _ in 0..2000 {
+        let mut b = good.clone();
+        for _ in 0..4 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let i = (state % b.len() as u64) as usize;
+            b[i] = (state >> 32) as u8;
+        }
+        let _ = midi::read(&b);
+    }
+}
