@@ -38,8 +38,10 @@ fn main() -> Result<(), Error> {
 
     // Sync: each side sends the changes the other lacks, as bytes, newest first to show that
     // order does not matter.
-    let to_copyist: Vec<Vec<u8>> = arranger.changes_since(&copyist.heads()).iter().rev().map(|c| c.encode()).collect();
-    let to_arranger: Vec<Vec<u8>> = copyist.changes_since(&arranger.heads()).iter().map(|c| c.encode()).collect();
+    let to_copyist: Vec<Vec<u8>> =
+        arranger.changes_since(&copyist.heads()).iter().rev().map(|c| c.encode()).collect();
+    let to_arranger: Vec<Vec<u8>> =
+        copyist.changes_since(&arranger.heads()).iter().map(|c| c.encode()).collect();
     let decode = |bytes: Vec<Vec<u8>>| bytes.iter().map(|b| Change::decode(b)).collect::<Result<Vec<_>, _>>();
 
     let patches = copyist.apply_changes(decode(to_copyist)?)?;
@@ -48,7 +50,10 @@ fn main() -> Result<(), Error> {
         match &p.action {
             PatchAction::Insert { index, values } => println!("  melody: {values:?} inserted at {index}"),
             PatchAction::PutMap { key, value, conflict } => {
-                println!("  {key} = {value:?}{}", if *conflict { " (concurrent edit: conflict kept)" } else { "" })
+                println!(
+                    "  {key} = {value:?}{}",
+                    if *conflict { " (concurrent edit: conflict kept)" } else { "" }
+                )
             }
             other => println!("  {other:?}"),
         }
@@ -60,7 +65,10 @@ fn main() -> Result<(), Error> {
     println!("  melody: {:?}", arranger.list(&melody)?.iter().filter_map(Value::as_str).collect::<Vec<_>>());
     println!("  lyrics: {}", arranger.text(&lyrics)?);
     let tempi: Vec<i64> = arranger.get_all(&ROOT, "tempo")?.iter().filter_map(Value::as_int).collect();
-    println!("  tempo: {} (the concurrent values were {tempi:?}; the engine chose one and kept the other)", tempi[0]);
+    println!(
+        "  tempo: {} (the concurrent values were {tempi:?}; the engine chose one and kept the other)",
+        tempi[0]
+    );
     println!("  history: {} changes, heads {:?}", arranger.change_count(), arranger.heads());
     Ok(())
 }

@@ -51,6 +51,18 @@ pub enum Error {
         /// Where.
         obj: ObjId,
     },
+    /// A branch, tag or hash that names nothing.
+    #[error("no branch, tag or change is named {0:?}")]
+    NoSuchRevision(String),
+    /// A hash prefix that names several changes.
+    #[error("{0:?} names several changes: give more of the hash")]
+    AmbiguousRevision(String),
+    /// A branch or tag that exists already.
+    #[error("{0:?} exists already")]
+    AlreadyExists(String),
+    /// An edit while a tag or hash is checked out.
+    #[error("a tag or hash is checked out (detached): check out a branch to edit")]
+    Detached,
     /// Nothing to undo or redo for this author.
     #[error("nothing to {0}")]
     NothingTo(&'static str),

@@ -31,10 +31,14 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod blame;
+pub mod diff;
 mod edit;
 mod error;
+pub mod forecast;
 mod notify;
 mod presence;
+mod repo;
 pub mod schema;
 mod score;
 mod undo;
@@ -42,9 +46,11 @@ mod view_cache;
 
 pub use bandpro_crdt as crdt;
 pub use bandpro_music as music;
+pub use blame::{Blame, EventBlame};
 pub use edit::{MAX_VOICES, ScoreTx};
 pub use error::{Error, Result};
 pub use notify::{ChangeKind, ScoreChange};
 pub use presence::{Clash, Presence, PresenceEntry};
+pub use repo::{Head, LogEntry, LogFilter, Repository};
 pub use score::{Edit, PartId, Score};
 pub use view_cache::MeasureExtras;

@@ -58,6 +58,8 @@ pub(crate) const PART: &str = "p";
 pub(crate) const VOICE: &str = "v";
 pub(crate) const DURATION: &str = "d";
 pub(crate) const NOTES: &str = "n";
+/// The notes key, for matching in patterns.
+pub(crate) const NOTES_KEY: &str = NOTES;
 pub(crate) const STAFF: &str = "st";
 pub(crate) const TUPLETS: &str = "tu";
 pub(crate) const GRACE: &str = "g";

@@ -238,10 +238,65 @@ impl Score {
         self.absorb(&patches)
     }
 
+    /// The next sync message for a peer (see `bandpro_crdt::SyncState`), or `None`.
+    pub fn sync_generate(&self, state: &mut bandpro_crdt::SyncState) -> Option<Vec<u8>> {
+        state.generate_message(&self.doc)
+    }
+
+    /// Takes a sync message from a peer: verifies and applies its changes and says what
+    /// changed in musical terms.
+    pub fn sync_receive(
+        &mut self,
+        state: &mut bandpro_crdt::SyncState,
+        message: &[u8],
+    ) -> Result<Vec<ScoreChange>> {
+        let patches = state.receive_message(&mut self.doc, message)?;
+        self.absorb(&patches)
+    }
+
     /// Applies every change of `other` that this score lacks.
     pub fn merge(&mut self, other: &Score) -> Result<Vec<ScoreChange>> {
         let patches = self.doc.merge(&other.doc)?;
         self.absorb(&patches)
+    }
+
+    /// Where an engine object sits in this score: `(part, measure)` for an event, `(None,
+    /// measure)` for a measure or its event list.
+    pub(crate) fn place_of(&self, obj: &ObjId) -> Option<(Option<usize>, usize)> {
+        if let Some(id) = self.cache.event_by_obj.get(obj) {
+            let (p, m, _, _) = self.locate(*id)?;
+            return Some((Some(p), m));
+        }
+        if let Some(m) = self.cache.list_to_measure.get(obj) {
+            return self.cache.measure_by_obj.get(m).map(|&i| (None, i));
+        }
+        self.cache.measure_by_obj.get(obj).map(|&i| (None, i))
+    }
+
+    /// Whether an engine object is a list that holds a measure's events.
+    pub(crate) fn is_container(&self, obj: &ObjId) -> bool {
+        self.cache.list_to_measure.contains_key(obj)
+    }
+
+    /// The voice an event object is in.
+    pub(crate) fn voice_of(&self, obj: &ObjId) -> Option<usize> {
+        let id = self.cache.event_by_obj.get(obj)?;
+        self.locate(*id).map(|x| x.2)
+    }
+
+    /// The event an engine object holds.
+    pub(crate) fn event_of(&self, obj: &ObjId) -> Option<&Event> {
+        self.cache.event_by_obj.get(obj).and_then(|id| self.event(*id))
+    }
+
+    /// The event an engine object holds, by id.
+    pub fn event_id_for(&self, obj: &ObjId) -> Option<EventId> {
+        self.event_id_of(obj)
+    }
+
+    /// The event id of an engine object.
+    pub(crate) fn event_id_of(&self, obj: &ObjId) -> Option<EventId> {
+        self.cache.event_by_obj.get(obj).copied()
     }
 
     pub(crate) fn doc_mut(&mut self) -> &mut Document {
@@ -420,6 +475,11 @@ enum Pending {
     Measure(ChangeKind, ObjId, usize),
     Event(ChangeKind, EventId),
     Deleted(EventId, usize, usize, usize),
+}
+
+/// What a schema key means, for people.
+pub(crate) fn field_label(key: &str) -> &'static str {
+    field_name(key)
 }
 
 fn field_name(key: &str) -> &'static str {

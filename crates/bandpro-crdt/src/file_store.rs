@@ -7,7 +7,7 @@
 //! - `changes.log`: an 8-byte header (`BPLOG`, two zero bytes, version 1), then records of
 //!   `payload length (u32 LE) | first 8 bytes of blake3(payload) | payload`, the payload being
 //!   one encoded change. An append is acknowledged only after `fsync`.
-//! - `snapshot.bin` and `refs`: replaced whole by writing a temporary file, syncing it, and
+//! - `snapshot.bin`, `refs` and `meta`: replaced whole by writing a temporary file, syncing it, and
 //!   renaming it over the old one, so a reader sees the old or the new file, never a mix.
 //!
 //! On open, a half-written last record (a crash during an append) is cut off and reported in
@@ -56,6 +56,7 @@ pub struct FileStore {
     changes: Vec<Change>,
     index: HashMap<ChangeHash, usize>,
     refs: BTreeMap<String, Vec<ChangeHash>>,
+    meta: BTreeMap<String, String>,
     report: OpenReport,
 }
 
@@ -128,7 +129,8 @@ impl FileStore {
         }
         let index = changes.iter().enumerate().map(|(i, c)| (c.hash(), i)).collect();
         let refs = read_refs(&dir)?;
-        Ok(FileStore { dir, _lock: lock, log, log_len: valid_len, changes, index, refs, report })
+        let meta = read_meta(&dir)?;
+        Ok(FileStore { dir, _lock: lock, log, log_len: valid_len, changes, index, refs, meta, report })
     }
 
     /// What opening found and repaired.
@@ -216,6 +218,25 @@ fn read_refs(dir: &Path) -> Result<BTreeMap<String, Vec<ChangeHash>>, Error> {
         offset += line.len() as u64 + 1;
     }
     Ok(refs)
+}
+
+fn read_meta(dir: &Path) -> Result<BTreeMap<String, String>, Error> {
+    let path = dir.join("meta");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
+        Err(e) => return Err(Error::io("read", &path, e)),
+    };
+    text.lines()
+        .enumerate()
+        .map(|(i, line)| {
+            line.split_once(' ').map(|(k, v)| (k.to_owned(), v.to_owned())).ok_or_else(|| Error::Corrupt {
+                path: path.display().to_string(),
+                offset: i as u64,
+                reason: format!("bad meta line {line:?}"),
+            })
+        })
+        .collect()
 }
 
 fn encode_record(out: &mut Vec<u8>, payload: &[u8]) {
@@ -316,6 +337,23 @@ impl Store for FileStore {
         write_atomically(&self.dir, "refs", text.as_bytes())?;
         self.refs = refs;
         Ok(true)
+    }
+
+    fn get_meta(&self, key: &str) -> Result<Option<String>, Error> {
+        Ok(self.meta.get(key).cloned())
+    }
+
+    fn set_meta(&mut self, key: &str, value: &str) -> Result<(), Error> {
+        check_ref_name(key)?;
+        if value.contains('\n') {
+            return Err(Error::Decode { what: "meta value", offset: 0, reason: "contains a newline".into() });
+        }
+        let mut meta = self.meta.clone();
+        meta.insert(key.to_owned(), value.to_owned());
+        let text: String = meta.iter().map(|(k, v)| format!("{k} {v}\n")).collect();
+        write_atomically(&self.dir, "meta", text.as_bytes())?;
+        self.meta = meta;
+        Ok(())
     }
 
     fn erase_personal(&mut self, erase: &mut dyn FnMut(&Change) -> bool) -> Result<usize, Error> {

@@ -55,6 +55,12 @@ pub trait Store {
         new: Option<&[ChangeHash]>,
     ) -> Result<bool, Error>;
 
+    /// A small named setting of the repository (such as which branch is checked out).
+    fn get_meta(&self, key: &str) -> Result<Option<String>, Error>;
+
+    /// Sets a named setting.
+    fn set_meta(&mut self, key: &str, value: &str) -> Result<(), Error>;
+
     /// Rewrites the log with every change `erase` selects stripped of its personal fields
     /// (their digests stay, so hashes still verify). Returns how many changes were erased.
     fn erase_personal(&mut self, erase: &mut dyn FnMut(&Change) -> bool) -> Result<usize, Error>;
@@ -90,6 +96,7 @@ pub struct MemoryStore {
     index: HashMap<ChangeHash, usize>,
     snapshot: Option<Vec<u8>>,
     refs: BTreeMap<String, Vec<ChangeHash>>,
+    meta: BTreeMap<String, String>,
 }
 
 impl MemoryStore {
@@ -152,6 +159,16 @@ impl Store for MemoryStore {
             None => self.refs.remove(name),
         };
         Ok(true)
+    }
+
+    fn get_meta(&self, key: &str) -> Result<Option<String>, Error> {
+        Ok(self.meta.get(key).cloned())
+    }
+
+    fn set_meta(&mut self, key: &str, value: &str) -> Result<(), Error> {
+        check_ref_name(key)?;
+        self.meta.insert(key.to_owned(), value.to_owned());
+        Ok(())
     }
 
     fn erase_personal(&mut self, erase: &mut dyn FnMut(&Change) -> bool) -> Result<usize, Error> {

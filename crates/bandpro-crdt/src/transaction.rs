@@ -308,10 +308,20 @@ impl Transaction<'_> {
     }
 
     /// Seals the edits as one change. A transaction with no edits makes no change.
-    pub fn commit(mut self) -> Commit {
+    pub fn commit(self) -> Commit {
+        self.seal(false)
+    }
+
+    /// Seals the edits as one change even if there are none: a merge commit, whose deps are
+    /// the heads it joins and whose message says why.
+    pub fn commit_always(self) -> Commit {
+        self.seal(true)
+    }
+
+    fn seal(mut self, always: bool) -> Commit {
         self.done = true;
         let patches = std::mem::take(&mut self.patches);
-        if self.ops.is_empty() {
+        if self.ops.is_empty() && !always {
             return Commit { hash: None, patches };
         }
         let time = self.time.unwrap_or_else(now_millis);

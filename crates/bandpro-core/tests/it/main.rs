@@ -1,4 +1,5 @@
 //! The integration tests of `bandpro-core`, in one binary.
 
 mod props;
+mod repo;
 mod scenarios;

@@ -73,6 +73,9 @@ fn exercise(store: &mut dyn Store) {
 
     store.put_snapshot(b"snap").unwrap();
     assert_eq!(store.get_snapshot().unwrap().as_deref(), Some(&b"snap"[..]));
+    store.set_meta("HEAD", "heads/main").unwrap();
+    assert_eq!(store.get_meta("HEAD").unwrap().as_deref(), Some("heads/main"));
+    assert_eq!(store.get_meta("nothing").unwrap(), None);
 }
 
 #[test]
@@ -91,6 +94,7 @@ fn file_store_keeps_the_contract_and_survives_reopening() {
     assert_eq!(store.open_report().torn_tail, None);
     assert_eq!(store.load_all().unwrap(), before);
     assert!(store.get_ref("main").unwrap().is_some());
+    assert_eq!(store.get_meta("HEAD").unwrap().as_deref(), Some("heads/main"));
     assert_eq!(store.get_snapshot().unwrap().as_deref(), Some(&b"snap"[..]));
 }
 
