@@ -1,7 +1,8 @@
 //! The crate's single integration-test binary.
 
 mod analysis;
-mod model;
-mod validation;
-mod musicxml;
 mod midi;
+mod model;
+mod musicxml;
+mod validation;
+mod abc;

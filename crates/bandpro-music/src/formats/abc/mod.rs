@@ -1,23 +1,78 @@
-//! ABC notation 2.1.
+//! ABC notation 2.1: read tune books, write a score as one tune.
+//!
+//! Reading supports the header fields `X: T: C: M: L: Q: K:` (with modes such as `K:Ddor` or
+//! `K:A mixolydian`), inline fields (`[K:G]`, `[M:3/4]`, `[L:1/16]`, `[Q:1/4=90]`, `[V:2]`),
+//! accidentals that carry to the end of the bar, broken rhythm (`>` `<` `>>`), tuplets
+//! (`(3`, `(p:q:r`), ties, chords (`[CEG]`), chord symbols (`"G7"`), grace notes (`{g}`,
+//! `{/g}`), slurs, decorations (`!p!`, `!trill!`, `.`, `~`, `H`, `T`), repeats and endings
+//! (`|:`, `:|`, `::`, `[1`, `:|2`), multi-measure rests (`Z4`), lyrics (`w:` with `-`, `_`,
+//! `*`, `~`) and voices (`V:`), each of which becomes a part. Broken input is an
+//! [`crate::Error::Format`] with the line and column; what is not kept (text annotations,
+//! voice overlays) is a warning.
+//!
+//! Writing produces one tune with `L:1/8`, one `V:` per part (the first voice of each part),
+//! explicit accidentals wherever the key and the bar do not imply them, and `w:` lines.
+//!
+//! ```
+//! use bandpro_music::formats::abc;
+//! use bandpro_music::ScoreView;
+//!
+//! let book = "X:1\nT:Cooley's\nM:4/4\nL:1/8\nK:Edor\n|:D2|EB{c}BA B2 EB|~B2 AB dBAG:|\n";
+//! let tunes = abc::read_book(book)?;
+//! let (score, report) = &tunes[0];
+//! assert_eq!(report.metadata.title.as_deref(), Some("Cooley's"));
+//! assert_eq!(score.measure(0).key.to_string(), "E dorian");
+//! assert!(score.measure(0).pickup);
+//! let text = abc::write_with(score, &report.metadata);
+//! assert!(text.contains("K:Edor"));
+//! # Ok::<(), bandpro_music::Error>(())
+//! ```
+
+mod read;
+mod write;
 
 use crate::error::{Error, FilePosition, Result};
+use crate::formats::limits;
 use crate::formats::report::{ImportReport, Metadata};
 use crate::score_model::SimpleScore;
 use crate::view::ScoreView;
 
+fn check_size(text: &str) -> Result<()> {
+    if text.len() as u64 > limits::MAX_ABC_BYTES {
+        return Err(Error::LimitExceeded {
+            format: "ABC",
+            position: FilePosition::Byte(limits::MAX_ABC_BYTES),
+            what: "input bytes",
+            limit: limits::MAX_ABC_BYTES,
+        });
+    }
+    Ok(())
+}
+
+/// Read every tune of an ABC tune book (tunes start at `X:` lines).
+pub fn read_book(text: &str) -> Result<Vec<(SimpleScore, ImportReport)>> {
+    check_size(text)?;
+    read::split_book(text).iter().map(read::read_tune).collect()
+}
+
 /// Read the first tune of an ABC text.
 pub fn read(text: &str) -> Result<(SimpleScore, ImportReport)> {
-    let _ = text;
-    Err(Error::Format { format: "ABC", position: FilePosition::Unknown, message: "not implemented".into() })
+    check_size(text)?;
+    let tunes = read::split_book(text);
+    let first = tunes.first().ok_or_else(|| Error::Format {
+        format: "ABC",
+        position: FilePosition::LineColumn { line: 1, column: 1 },
+        message: "no tune (no `X:` or `K:` field)".into(),
+    })?;
+    read::read_tune(first)
 }
 
 /// Write a score as one ABC tune.
 pub fn write(score: &dyn ScoreView) -> String {
-    write_with(score, &Metadata::default())
+    write::write(score, &Metadata::default())
 }
 
-/// Write a score as one ABC tune, titled from [`Metadata`].
+/// Write a score as one ABC tune, with the title and composer of [`Metadata`].
 pub fn write_with(score: &dyn ScoreView, metadata: &Metadata) -> String {
-    let _ = (score, metadata);
-    String::new()
+    write::write(score, metadata)
 }

@@ -21,6 +21,9 @@ mod chord_kinds;
 mod read;
 mod write;
 
+pub(crate) use read::parse_decimal;
+pub(crate) use write::decimal;
+
 use crate::error::Result;
 use crate::formats::report::{ImportReport, Metadata};
 use crate::formats::xml;

@@ -1,0 +1,185 @@
+//! ABC 2.1: tune books, the notation's features, errors with line and column, and round trips.
+
+use bandpro_music::formats::abc;
+use bandpro_music::*;
+
+use crate::musicxml::{dump, first_difference};
+
+const BOOK: &str = r#"%abc-2.1
+X:1
+T:The Kesh
+T:Jig
+C:Trad.
+M:6/8
+L:1/8
+Q:3/8=110
+K:G
+|:D|"G"GAG GAB|"D7"ABA ABd|edd gdd|edB dBA|
+GAG GAB|ABA ABd|edd gdB|1 AGF G2:|2 AGF G2||
+
+X:2
+T:Modal and more
+M:4/4
+L:1/4
+K:Ddor
+^F F =F F|(3DEF G>A B<c|[CEG]2- [CEG] z|{/g}a {ab}b c'2|
+w:one two three four five six sev-en eight nine ten
+Z2|[K:A mix][M:3/4] G A B|
+"#;
+
+#[test]
+fn tune_book_features() {
+    let tunes = abc::read_book(BOOK).unwrap();
+    assert_eq!(tunes.len(), 2);
+
+    let (kesh, report) = &tunes[0];
+    assert_eq!(report.metadata.title.as_deref(), Some("The Kesh"));
+    assert_eq!(report.metadata.movement_title.as_deref(), Some("Jig"));
+    assert_eq!(report.metadata.composer.as_deref(), Some("Trad."));
+    let m0 = kesh.measure(0);
+    assert_eq!((m0.time.to_string(), m0.key.to_string()), ("6/8".into(), "G major".into()));
+    assert!(m0.pickup && m0.repeat_start);
+    assert_eq!(m0.tempo, Some(Tempo { beat: Rational::new(3, 8), bpm: Rational::from_int(110) }));
+    assert_eq!(kesh.events(0, 1, 0)[0].chord_symbol.unwrap().to_string(), "G");
+    assert_eq!(kesh.events(0, 2, 0)[0].chord_symbol.unwrap().to_string(), "D7");
+    // The first ending is measure 8, the second measure 9 (after the pickup).
+    assert_eq!(kesh.measure_count(), 10);
+    assert_eq!((kesh.measure(8).ending, kesh.measure(8).repeat_end), (1, Some(2)));
+    assert_eq!((kesh.measure(9).ending, kesh.measure(9).repeat_end), (2, None));
+    // F# from the key signature.
+    assert_eq!(kesh.events(0, 8, 0)[2].notes()[0].pitch.to_string(), "F#4");
+
+    let (modal, _) = &tunes[1];
+    assert_eq!(modal.measure(0).key.to_string(), "D dorian");
+    let m = modal.events(0, 0, 0);
+    let names: Vec<String> = m.iter().map(|e| e.notes()[0].pitch.to_string()).collect();
+    // Accidentals carry to the end of the bar.
+    assert_eq!(names, ["F#4", "F#4", "F4", "F4"]);
+    assert_eq!(m[0].notes()[0].accidental, AccidentalDisplay::Shown);
+    assert_eq!(m[1].notes()[0].accidental, AccidentalDisplay::Auto);
+    // Triplet, broken rhythm.
+    let m = modal.events(0, 1, 0);
+    assert_eq!(m[0].duration, Rational::new(1, 6));
+    assert_eq!(m[0].tuplets[0].span, Rational::new(1, 2));
+    assert_eq!((m[3].duration, m[4].duration), (Rational::new(3, 8), Rational::new(1, 8)));
+    assert_eq!((m[5].duration, m[6].duration), (Rational::new(1, 8), Rational::new(3, 8)));
+    assert_eq!(m[6].onset, Rational::new(9, 8));
+    // Tied chord.
+    let m = modal.events(0, 2, 0);
+    assert!(m[0].notes().iter().all(|n| n.tie == Tie::Start));
+    assert!(m[1].notes().iter().all(|n| n.tie == Tie::Stop));
+    assert!(m[2].is_rest());
+    // Grace notes share the onset of their note.
+    let m = modal.events(0, 3, 0);
+    assert_eq!(m[0].grace, Some(Grace::Acciaccatura));
+    assert_eq!((m[2].grace, m[3].grace), (Some(Grace::Appoggiatura), Some(Grace::Appoggiatura)));
+    assert_eq!(m[3].onset, m[4].onset);
+    assert_eq!(m[5].notes()[0].pitch.to_string(), "C6");
+    // Lyrics: hyphenated syllables, in note order.
+    let lyric = |m: usize, i: usize| modal.events(0, m, 0)[i].lyrics[0].clone();
+    assert_eq!(lyric(0, 0).text, "one");
+    let sev = lyric(1, 2);
+    assert_eq!((sev.text.as_str(), sev.syllabic), ("sev", Syllabic::Begin));
+    assert_eq!(lyric(1, 3).syllabic, Syllabic::End);
+    assert_eq!(lyric(1, 6).text, "ten");
+    // A two-measure rest, then inline key and meter changes.
+    assert!(modal.events(0, 4, 0)[0].is_rest() && modal.events(0, 5, 0)[0].is_rest());
+    assert_eq!(modal.measure(6).key.to_string(), "A mixolydian");
+    assert_eq!(modal.measure(6).time.to_string(), "3/4");
+    assert_eq!(modal.events(0, 6, 0)[0].notes()[0].pitch.to_string(), "G4");
+}
+
+#[test]
+fn voices_become_parts() {
+    let text = "X:1\nT:Two\nM:2/4\nL:1/8\nV:1 name=\"Flute\"\nV:2 name=\"Bass\"\nK:F\nV:1\nabc'2|f4|]\nV:2\nF,4|C,4|]\n";
+    let (score, _) = abc::read(text).unwrap();
+    assert_eq!(score.part_count(), 2);
+    assert_eq!(score.part(0).name, "Flute");
+    assert_eq!(score.events(1, 0, 0)[0].notes()[0].pitch.to_string(), "F3");
+    assert_eq!(score.events(0, 0, 0)[1].notes()[0].pitch.to_string(), "Bb5");
+}
+
+#[test]
+fn errors_name_line_and_column() {
+    fn check(text: &str, line: u32, column: u32, expected: &str) {
+        match abc::read(text) {
+            Err(Error::Format {
+                position: FilePosition::LineColumn { line: l, column: c }, message, ..
+            }) => {
+                assert_eq!((l, c), (line, column), "{message}");
+                assert!(message.contains(expected), "{message:?} should contain {expected:?}");
+            }
+            other => panic!("expected an error for {text:?}: {:?}", other.map(|_| ())),
+        }
+    }
+    check("X:1\nK:H\nCDE|", 2, 1, "invalid key");
+    check("X:1\nM:4/x\nK:C\nCDE|", 2, 1, "invalid meter");
+    check("X:1\nK:C\nCD [CEG|", 3, 4, "unclosed chord");
+    check("X:1\nK:C\nC/0 D|", 3, 2, "divided by zero");
+    check("X:1\nK:C\nC {gab D|", 3, 3, "unclosed grace");
+    check("X:1\nK:C\n\"Am D|", 3, 1, "unclosed chord symbol");
+    assert!(matches!(abc::read("no tune here"), Err(Error::Format { .. })));
+}
+
+#[test]
+fn write_then_read_gives_the_same_score() {
+    for (_, (score, report)) in abc::read_book(BOOK).unwrap().into_iter().enumerate() {
+        let text = abc::write_with(&score, &report.metadata);
+        let (again, _) = abc::read(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        if let Some(d) = first_difference(&score, &again) {
+            panic!("{d}\n{text}\n{}\n{}", dump(&score), dump(&again));
+        }
+    }
+    // A score from elsewhere: accidentals are written where the key does not imply them.
+    let score =
+        SimpleScore::from_text("3/4", "Eb major", &[("flute", &["Eb5 E5 Eb5 | (3 F5:8 G5 Ab5 ) Bb5:2"])])
+            .unwrap();
+    let text = abc::write(&score);
+    assert!(text.contains("K:Eb"), "{text}");
+    assert!(text.contains("=e"), "{text}");
+    let (back, _) = abc::read(&text).unwrap();
+    let pitches = |s: &SimpleScore| -> Vec<String> {
+        (0..s.measure_count())
+            .flat_map(|m| {
+                s.events(0, m, 0)
+                    .iter()
+                    .flat_map(|e| e.notes().iter().map(|n| n.pitch.to_string()))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    assert_eq!(pitches(&back), pitches(&score));
+}
+
+#[test]
+fn mutated_tunes_never_panic() {
+    let mut state: u64 = 0xabc;
+    let bytes = BOOK.as_bytes();
+    let alphabet = b"|:[]()<>{}-^_=,'/0123456789zZxABCabc!\"+.~&\nKMLVw";
+    for _ in 0..3000 {
+        let mut b = bytes.to_vec();
+        for _ in 0..3 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let i = (state % b.len() as u64) as usize;
+            b[i] = alphabet[((state >> 40) % alphabet.len() as u64) as usize];
+        }
+        if let Ok(text) = std::str::from_utf8(&b) {
+            let _ = abc::read_book(text);
+        }
+    }
+}
+
+#[test]
+fn dump_abc() {
+    if std::env::var("BANDPRO_DUMP_ABC").is_err() {
+        return;
+    }
+    for (s, r) in abc::read_book(BOOK).unwrap() {
+        println!("{}", dump(&s));
+        for w in &r.warnings {
+            println!("warning: {w}");
+        }
+    }
+}
