@@ -98,6 +98,9 @@ pub(super) struct Scratch {
     tracks: Vec<Track>,
     evs: Vec<Ev>,
     raw: Vec<(Rational, Rational)>,
+    /// Per part: does any note draw its accidental? (Filled by the scan when it reads every
+    /// pitched event; empty otherwise.)
+    shown: Vec<bool>,
     times: Vec<i64>,
     slices: Vec<Slice>,
     cells: Vec<u32>,
@@ -387,11 +390,14 @@ fn notation_voice(
 
 fn accidental_rules(view: &dyn ScoreView, m: usize, p: usize, o: &mut Out<'_>, sc: &mut Scratch) {
     let voices = view.voice_count(p, m);
-    let shown = (0..voices).any(|v| {
-        view.events(p, m, v)
-            .iter()
-            .any(|e| e.notes().iter().any(|n| n.accidental == AccidentalDisplay::Shown))
-    });
+    let shown = match sc.shown.get(p) {
+        Some(&known) => known,
+        None => (0..voices).any(|v| {
+            view.events(p, m, v)
+                .iter()
+                .any(|e| e.notes().iter().any(|n| n.accidental == AccidentalDisplay::Shown))
+        }),
+    };
     if !shown {
         return;
     }
@@ -484,6 +490,10 @@ fn scan_measure(view: &dyn ScoreView, m: usize, o: &mut Out<'_>, sc: &mut Scratc
     sc.slices.clear();
     sc.cells.clear();
     sc.carry.clear();
+    sc.shown.clear();
+    if slices {
+        sc.shown.resize(view.part_count(), false);
+    }
     // Ticks per whole note: the lcm of all denominators, kept as a power of two times an odd
     // part so that the common (power-of-two) case needs no division.
     let mut pow2: i64 = 1;
@@ -515,6 +525,7 @@ fn scan_measure(view: &dyn ScoreView, m: usize, o: &mut Out<'_>, sc: &mut Scratc
             let start = sc.evs.len();
             for (i, e) in evs.iter().enumerate() {
                 if e.is_grace() {
+                    sc.shown[p] |= e.notes().iter().any(|n| n.accidental == AccidentalDisplay::Shown);
                     continue;
                 }
                 add_den(e.onset.denom());
@@ -532,6 +543,7 @@ fn scan_measure(view: &dyn ScoreView, m: usize, o: &mut Out<'_>, sc: &mut Scratc
                 };
                 for n in e.notes() {
                     let snd = sound_of(n.pitch, part.transposition);
+                    sc.shown[p] |= n.accidental == AccidentalDisplay::Shown;
                     ev.attack |= !n.tie.stops();
                     ev.mask |= 1 << pc(snd.midi);
                     ev.lofs |= lof_bit(snd.pitch);
@@ -1021,7 +1033,8 @@ fn harmony_rules(view: &dyn ScoreView, m: usize, o: &mut Out<'_>, sc: &mut Scrat
                                 | ChordQuality::HalfDiminished7
                         ));
                 let seventh_pc = ch.quality.seventh_semitones().map(|x| (root + x as i32) % 12);
-                for t in 0..t_count {
+                let wanted = (lt_on && dominant) || (sev_on && seventh_pc.is_some());
+                for t in 0..if wanted { t_count } else { 0 } {
                     let c = sc.cells[s * t_count + t];
                     if c == NONE {
                         continue;
