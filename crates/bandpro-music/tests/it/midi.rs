@@ -17,16 +17,16 @@ fn played(score: &SimpleScore, p: usize) -> Vec<(Rational, Rational, i32)> {
         for e in events {
             for n in e.notes() {
                 let (on, key) = (start + e.onset, n.pitch.midi());
-                if n.tie.stops() {
-                    if let Some(prev) = notes.iter_mut().rev().find(|x| x.2 == key && x.0 + x.1 == on) {
-                        prev.1 = prev.1 + e.duration;
-                        continue;
-                    }
+                if n.tie.stops()
+                    && let Some(prev) = notes.iter_mut().rev().find(|x| x.2 == key && x.0 + x.1 == on)
+                {
+                    prev.1 += e.duration;
+                    continue;
                 }
                 notes.push((on, e.duration, key));
             }
         }
-        start = start + score.measure(m).time.length();
+        start += score.measure(m).time.length();
     }
     notes.sort();
     notes

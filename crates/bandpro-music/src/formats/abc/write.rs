@@ -10,6 +10,9 @@ use crate::pitch::{Pitch, Step};
 use crate::rational::Rational;
 use crate::view::{Jumps, ScoreView, Tempo};
 
+/// Lyrics of one note: (verse, text, syllabic) per verse; `None` for a note without lyrics.
+type NoteLyrics = Option<Vec<(u8, String, Syllabic)>>;
+
 const UNIT: Rational = Rational::new(1, 8);
 
 pub(crate) fn key_text(k: Key) -> String {
@@ -107,12 +110,7 @@ fn marks(out: &mut String, e: &Event) {
     }
 }
 
-fn write_voice_measure(
-    out: &mut String,
-    events: &[Event],
-    bar: &mut Bar,
-    lyric_notes: &mut Vec<Option<Vec<(u8, String, Syllabic)>>>,
-) {
+fn write_voice_measure(out: &mut String, events: &[Event], bar: &mut Bar, lyric_notes: &mut Vec<NoteLyrics>) {
     let mut i = 0;
     let mut cursor = Rational::ZERO;
     while i < events.len() {
@@ -198,7 +196,7 @@ fn write_voice_measure(
     }
 }
 
-fn lyric_lines(out: &mut String, notes: &[Option<Vec<(u8, String, Syllabic)>>]) {
+fn lyric_lines(out: &mut String, notes: &[NoteLyrics]) {
     let max_verse = notes.iter().flatten().flatten().map(|l| l.0).max().unwrap_or(0);
     for verse in 1..=max_verse {
         out.push_str("w:");
@@ -298,8 +296,8 @@ pub(crate) fn write(score: &dyn ScoreView, meta: &Metadata) -> String {
             }
             let next = (m + 1 < count).then(|| score.measure(m + 1));
             let bar_text = match (info.repeat_end, next.is_some_and(|n| n.repeat_start)) {
-                (Some(t), true) if t == 2 => "::",
-                (Some(t), false) if t == 2 => ":|",
+                (Some(2), true) => "::",
+                (Some(2), false) => ":|",
                 (Some(t), start) => {
                     let colons = ":".repeat((t.max(2) - 1) as usize);
                     line.push_str(&colons);

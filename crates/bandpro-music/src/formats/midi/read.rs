@@ -252,19 +252,19 @@ pub(crate) fn read(bytes: &[u8], options: &MidiOptions) -> Result<(SimpleScore, 
                     };
                     if on_vel > 0 {
                         open.entry((ch, key)).or_default().push((now, on_vel));
-                    } else if let Some(list) = open.get_mut(&(ch, key)) {
-                        if !list.is_empty() {
-                            let (on, vel) = list.remove(0);
-                            let pi = *channel_part.entry(ch).or_insert_with(|| {
-                                parts.push(RawPart {
-                                    channel: ch,
-                                    program: programs.get(&ch).copied(),
-                                    ..RawPart::default()
-                                });
-                                parts.len() - 1
+                    } else if let Some(list) = open.get_mut(&(ch, key))
+                        && !list.is_empty()
+                    {
+                        let (on, vel) = list.remove(0);
+                        let pi = *channel_part.entry(ch).or_insert_with(|| {
+                            parts.push(RawPart {
+                                channel: ch,
+                                program: programs.get(&ch).copied(),
+                                ..RawPart::default()
                             });
-                            parts[pi].notes.push(RawNote { on, off: now, key, vel });
-                        }
+                            parts.len() - 1
+                        });
+                        parts[pi].notes.push(RawNote { on, off: now, key, vel });
                     }
                 }
                 TrackEventKind::Meta(m) => match m {
@@ -486,7 +486,7 @@ pub(crate) fn read(bytes: &[u8], options: &MidiOptions) -> Result<(SimpleScore, 
                 (on, off, staff, n.key, n.vel)
             })
             .collect();
-        notes.sort_by(|a, b| (a.2, a.0, a.1, a.3).cmp(&(b.2, b.0, b.1, b.3)));
+        notes.sort_by_key(|a| (a.2, a.0, a.1, a.3));
         notes.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1 && a.2 == b.2 && a.3 == b.3);
         for (on, off, staff, key, vel) in notes {
             match groups.last_mut() {

@@ -113,9 +113,9 @@ pub(crate) fn write(score: &dyn ScoreView, meta: &Metadata) -> Vec<u8> {
     if !names[0].is_empty() {
         cond.push((0, 0, TrackEventKind::Meta(MetaMessage::TrackName(&names[0]))));
     }
-    for m in 0..score.measure_count() {
+    for (m, &(start, _)) in starts.iter().enumerate() {
         let info = score.measure(m);
-        let t = tick(starts[m].0);
+        let t = tick(start);
         let prev = (m > 0).then(|| score.measure(m - 1));
         if prev.is_none_or(|p| p.time != info.time) {
             let num = info.time.numerator().min(255) as u8;
@@ -170,11 +170,11 @@ pub(crate) fn write(score: &dyn ScoreView, meta: &Metadata) -> Vec<u8> {
         }
         // Dynamics over the whole part, in time order.
         let mut dynamics: BTreeMap<Rational, Dynamic> = BTreeMap::new();
-        for m in 0..score.measure_count() {
+        for (m, &(start, _)) in starts.iter().enumerate() {
             for v in 0..score.voice_count(p, m) {
                 for e in score.events(p, m, v) {
                     if let Some(d) = e.dynamic {
-                        dynamics.insert(starts[m].0 + e.onset, d);
+                        dynamics.insert(start + e.onset, d);
                     }
                 }
             }
@@ -185,14 +185,14 @@ pub(crate) fn write(score: &dyn ScoreView, meta: &Metadata) -> Vec<u8> {
         // Sounding notes: (start, end, key), ties merged.
         let mut notes: Vec<(Rational, Rational, i32)> = Vec::new();
         let transpose = part.transposition;
-        for m in 0..score.measure_count() {
+        for (m, &(measure_start, _)) in starts.iter().enumerate() {
             for v in 0..score.voice_count(p, m) {
                 let events = score.events(p, m, v);
                 for (i, e) in events.iter().enumerate() {
                     if e.cue || e.is_rest() {
                         continue;
                     }
-                    let at = starts[m].0 + e.onset;
+                    let at = measure_start + e.onset;
                     let (start, end) = if e.is_grace() {
                         // Count the grace notes after this one up to the main note.
                         let after =
@@ -209,11 +209,12 @@ pub(crate) fn write(score: &dyn ScoreView, meta: &Metadata) -> Vec<u8> {
                         } else {
                             n.pitch.transpose(transpose).map_or(n.pitch.midi(), |x| x.midi())
                         };
-                        if n.tie.stops() && !e.is_grace() {
-                            if let Some(prev) = notes.iter_mut().rev().find(|x| x.2 == key && x.1 == start) {
-                                prev.1 = end;
-                                continue;
-                            }
+                        if n.tie.stops()
+                            && !e.is_grace()
+                            && let Some(prev) = notes.iter_mut().rev().find(|x| x.2 == key && x.1 == start)
+                        {
+                            prev.1 = end;
+                            continue;
                         }
                         notes.push((start, end, key));
                     }

@@ -105,6 +105,9 @@ fn dotted(value: Rational, dots: usize) -> Rational {
     value * Rational::new((1i64 << (dots + 1)) - 1, 1i64 << dots)
 }
 
+/// A `<tuplet type="start">`: its number and its ratio, when written.
+type TupletStart = (Option<String>, Option<(u32, u32)>);
+
 /// What a direction or chord symbol contributes to an event.
 #[derive(Debug, Clone)]
 enum Payload {
@@ -468,19 +471,19 @@ fn read_part(
         midi_channel: None,
         carry_key: None,
     };
-    if let Some(p) = score_part {
-        if let Some(mi) = p.child("midi-instrument") {
-            st.midi_program = mi
-                .child_text("midi-program")
-                .and_then(|t| t.parse::<u8>().ok())
-                .filter(|&v| (1..=128).contains(&v))
-                .map(|v| v - 1);
-            st.midi_channel = mi
-                .child_text("midi-channel")
-                .and_then(|t| t.parse::<u8>().ok())
-                .filter(|&v| (1..=16).contains(&v))
-                .map(|v| v - 1);
-        }
+    if let Some(p) = score_part
+        && let Some(mi) = p.child("midi-instrument")
+    {
+        st.midi_program = mi
+            .child_text("midi-program")
+            .and_then(|t| t.parse::<u8>().ok())
+            .filter(|&v| (1..=128).contains(&v))
+            .map(|v| v - 1);
+        st.midi_channel = mi
+            .child_text("midi-channel")
+            .and_then(|t| t.parse::<u8>().ok())
+            .filter(|&v| (1..=16).contains(&v))
+            .map(|v| v - 1);
     }
 
     // Voice ids: numeric ones in numeric order, then the others by name.
@@ -762,10 +765,10 @@ fn sound_marks(cx: &mut Ctx<'_, '_, '_>, s: El<'_, '_>, pm: &mut PartMeasure) {
 fn parse_ending_numbers(s: &str) -> u16 {
     let mut mask = 0u16;
     for tok in s.split(|c: char| !c.is_ascii_digit()).filter(|t| !t.is_empty()) {
-        if let Ok(n) = tok.parse::<u32>() {
-            if (1..=16).contains(&n) {
-                mask |= 1 << (n - 1);
-            }
+        if let Ok(n) = tok.parse::<u32>()
+            && (1..=16).contains(&n)
+        {
+            mask |= 1 << (n - 1);
         }
     }
     mask
@@ -1279,10 +1282,10 @@ fn read_note(
     let type_el = el.child("type");
     let dots = el.children().filter(|c| c.name() == "dot").count();
     let written = type_el.and_then(|t| type_value(t.text())).map(|v| dotted(v, dots));
-    if let Some(t) = type_el {
-        if type_value(t.text()).is_none() {
-            cx.warn(t.pos(), format!("note type `{}` not understood", t.text()));
-        }
+    if let Some(t) = type_el
+        && type_value(t.text()).is_none()
+    {
+        cx.warn(t.pos(), format!("note type `{}` not understood", t.text()));
     }
     let tm = el.child("time-modification");
     let tm_ratio = tm.and_then(|t| {
@@ -1384,7 +1387,7 @@ fn read_note(
     // Notations.
     let mut marks = Articulations::NONE;
     let mut dynamic = None;
-    let mut tuplet_starts: Vec<(Option<String>, Option<(u32, u32)>)> = Vec::new();
+    let mut tuplet_starts: Vec<TupletStart> = Vec::new();
     let mut tuplet_stops: Vec<Option<String>> = Vec::new();
     for n in el.children().filter(|c| c.name() == "notations") {
         for c in n.children() {
@@ -1581,30 +1584,28 @@ fn read_note(
             let inner = total / open_product;
             if let Ok(ratio) =
                 TupletRatio::new(inner.denom().min(255) as u8, inner.numer().clamp(1, 255) as u8)
+                && inner.denom() <= 255
+                && inner.numer() <= 255
+                && inner.numer() > 0
             {
-                if inner.denom() <= 255 && inner.numer() <= 255 && inner.numer() > 0 {
-                    let normal_type = tm
-                        .and_then(|t| t.child_text("normal-type"))
-                        .and_then(type_value)
-                        .map(|v| {
-                            dotted(
-                                v,
-                                tm.map_or(0, |t| t.children().filter(|c| c.name() == "normal-dot").count()),
-                            )
-                        })
-                        .or(written)
-                        .unwrap_or(duration);
-                    let span = normal_type * Rational::from_int(ratio.normal as i64) * open_product;
-                    group_counter[vi] += 1;
-                    open.push(OpenTuplet {
-                        number: None,
-                        group: group_counter[vi],
-                        ratio,
-                        implicit_span: Some(span),
-                        members: Vec::new(),
-                        filled: Rational::ZERO,
-                    });
-                }
+                let normal_type = tm
+                    .and_then(|t| t.child_text("normal-type"))
+                    .and_then(type_value)
+                    .map(|v| {
+                        dotted(v, tm.map_or(0, |t| t.children().filter(|c| c.name() == "normal-dot").count()))
+                    })
+                    .or(written)
+                    .unwrap_or(duration);
+                let span = normal_type * Rational::from_int(ratio.normal as i64) * open_product;
+                group_counter[vi] += 1;
+                open.push(OpenTuplet {
+                    number: None,
+                    group: group_counter[vi],
+                    ratio,
+                    implicit_span: Some(span),
+                    members: Vec::new(),
+                    filled: Rational::ZERO,
+                });
             }
         }
     }

@@ -99,7 +99,7 @@ pub(crate) fn decimal(r: Rational) -> String {
         frac = frac * Rational::from_int(10);
         let dgt = frac.floor();
         digits.push(char::from(b'0' + dgt as u8));
-        frac = frac - Rational::from_int(dgt);
+        frac -= Rational::from_int(dgt);
     }
     format!("{}{int}.{digits}", if neg { "-" } else { "" })
 }
@@ -115,10 +115,10 @@ fn part_divisions(score: &dyn ScoreView, p: usize) -> i64 {
         let q = r * Rational::from_int(4);
         let d = q.denom() as u64;
         let g = gcd(l, d);
-        if let Some(n) = (l / g).checked_mul(d) {
-            if n <= 1 << 40 {
-                l = n;
-            }
+        if let Some(n) = (l / g).checked_mul(d)
+            && n <= 1 << 40
+        {
+            l = n;
         }
     };
     for m in 0..score.measure_count() {
