@@ -12,7 +12,7 @@
 //! becomes a part, notes are split into voices that are each monophonic or chordal, piano parts
 //! are split into two staves at middle C, notes crossing barlines are tied, gaps are filled with
 //! rests. Time and key signatures come from meta events; without a key signature the key is
-//! detected from the notes. Pitches are spelled for the key. A score written by [`write`] and
+//! detected from the notes. Pitches are spelled for the key. A score written by [`write()`] and
 //! read back keeps its pitches, onsets and durations exactly (with rests where notes are absent;
 //! pickup measures come back as full measures).
 //!
