@@ -25,6 +25,11 @@ fn main() {
     let score = time("generate", 1, || generate::band_score(40, 500, 42));
     println!("notes: {}", score.note_count());
     let cfg = ValidationConfig::default();
+    if std::env::var("ONLY_RANGE").is_ok() {
+        let mut v = Validator::new();
+        time("validate 4 measures", 20000, || v.validate_measures(&score, 200..204, &cfg));
+        return;
+    }
     if let Ok(id) = std::env::var("ONLY_RULE") {
         let only = ValidationConfig::only(&[Rule::from_id(&id).expect("rule id")]);
         let mut v = Validator::new();

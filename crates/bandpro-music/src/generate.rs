@@ -141,22 +141,22 @@ impl Lines {
             let roll = rng.below(100);
             let pattern: (&[i64], bool) = match line {
                 0 => match roll {
-                    _ if beat % 2 == 0 && roll < 10 => (&[2], false),
-                    0..=34 => (&[4], false),
-                    35..=74 => (&[8, 8], false),
-                    75..=84 => (&[8, 16, 16], false),
+                    _ if beat % 2 == 0 && roll < 8 => (&[2], false),
+                    0..=24 => (&[4], false),
+                    25..=69 => (&[8, 8], false),
+                    70..=84 => (&[8, 16, 16], false),
                     85..=92 => (&[16, 16, 16, 16], false),
                     _ => (&[8, 8, 8], true),
                 },
                 3 => match roll {
-                    _ if beat % 2 == 0 && roll < 15 => (&[2], false),
-                    0..=49 => (&[4], false),
+                    _ if beat % 2 == 0 && roll < 10 => (&[2], false),
+                    0..=34 => (&[4], false),
                     _ => (&[8, 8], false),
                 },
                 _ => match roll {
                     _ if beat % 2 == 0 && roll < 8 => (&[2], false),
-                    0..=29 => (&[4], false),
-                    30..=89 => (&[8, 8], false),
+                    0..=24 => (&[4], false),
+                    25..=84 => (&[8, 8], false),
                     _ => (&[8, 16, 16], false),
                 },
             };

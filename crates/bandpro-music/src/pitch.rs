@@ -141,10 +141,9 @@ impl PitchName {
     /// The spelling at a line-of-fifths position, or an error if it needs more than three
     /// accidentals.
     pub fn from_line_of_fifths(lof: i32) -> Result<PitchName> {
-        let step = Step::ALL
-            .into_iter()
-            .find(|s| (lof - s.fifths()).rem_euclid(7) == 0)
-            .expect("every residue modulo 7 has a step");
+        // Residues of lof + 1 modulo 7 run F, C, G, D, A, E, B.
+        const BY_RESIDUE: [Step; 7] = [Step::F, Step::C, Step::G, Step::D, Step::A, Step::E, Step::B];
+        let step = BY_RESIDUE[(lof + 1).rem_euclid(7) as usize];
         PitchName::try_new(step, (lof - step.fifths()) / 7)
     }
 
