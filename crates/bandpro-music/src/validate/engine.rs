@@ -478,7 +478,7 @@ fn previous_alterations(
 /// One pass over the measure's events: the notation rules of every voice and, when
 /// `slices` is set, the tracks of the pitched parts. Then ticks, slices and the slice table.
 /// Returns false if there are no slices to judge (not asked for, or a rhythm needing ticks
-/// finer than 2^30 per whole note, which the slice-based rules then skip).
+/// finer than 2^40 per whole note, which the slice-based rules then skip).
 fn scan_measure(view: &dyn ScoreView, m: usize, o: &mut Out<'_>, sc: &mut Scratch, slices: bool) -> bool {
     let info = *view.measure(m);
     let len = info.length();
@@ -501,11 +501,11 @@ fn scan_measure(view: &dyn ScoreView, m: usize, o: &mut Out<'_>, sc: &mut Scratc
     let mut fine = true;
     let mut add_den = |d: i64| {
         let tz = d.trailing_zeros();
-        pow2 = pow2.max(1 << tz.min(40));
+        pow2 = pow2.max(1 << tz.min(30));
         let x = d >> tz;
         if x != 1 && odd % x != 0 {
             match lcm(odd, x) {
-                Some(l) if l <= 1 << 30 => odd = l,
+                Some(l) if l <= 1 << 20 => odd = l,
                 _ => fine = false,
             }
         }
@@ -579,13 +579,14 @@ fn scan_measure(view: &dyn ScoreView, m: usize, o: &mut Out<'_>, sc: &mut Scratc
     for s in &sc.symbols {
         add_den(view.events(s.part, m, s.voice)[s.idx].onset.denom());
     }
-    if !fine || pow2 > 1 << 30 {
+    if !fine || pow2 > 1 << 20 || odd > 1 << 20 {
         return false;
     }
     let l = pow2 * odd;
     let tick = |r: Rational| {
         let d = r.denom();
-        if d & (d - 1) == 0 { (r.numer() * l) >> d.trailing_zeros() } else { r.numer() * (l / d) }
+        // `d` divides `l`, so divide first: ticks stay near the measure length times `l`.
+        if d & (d - 1) == 0 { r.numer() * (l >> d.trailing_zeros()) } else { r.numer() * (l / d) }
     };
     for s in &mut sc.symbols {
         s.tick = tick(view.events(s.part, m, s.voice)[s.idx].onset);
