@@ -168,7 +168,8 @@ impl ChordQuality {
         self.members().iter().find(|m| m.degree == 7).map(|m| m.semitones)
     }
 
-    /// True for qualities with a major third and a minor seventh (dominant function).
+    /// True for qualities that can act as a dominant: the major triad, and chords with a major
+    /// third and a minor seventh.
     pub fn is_dominant(self) -> bool {
         let has = |s: u8, t: u8| self.members().iter().any(|m| m.steps == s && m.semitones == t);
         has(2, 4) && has(6, 10) || matches!(self, ChordQuality::Major)
