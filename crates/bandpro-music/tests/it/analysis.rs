@@ -262,3 +262,24 @@ fn rhythm_facts() {
     assert_eq!(rhythm::metric_strength(&ts, Rational::new(1, 2)), 1);
     assert_eq!(rhythm::metric_strength(&ts, Rational::new(1, 4)), 2);
 }
+
+#[test]
+fn key_of_a_minor_chorale_with_a_picardy_third() {
+    // i - iv - V - i - VI - ii°6 - V - I(Picardy), four voices.
+    let s = SimpleScore::from_text(
+        "4/4",
+        "A minor",
+        &[
+            ("soprano", &["E5 F5 E5 E5 | E5 D5 E5:2 | C#5:1"]),
+            ("alto", &["C5 A4 B4 C5 | C5 B4 G#4:2 | A4:1"]),
+            ("tenor", &["A3 D4 G#3 A3 | A3 F3 B3:2 | E3:1"]),
+            ("bass", &["A2 D3 E3 A2 | F2 D3 E3:2 | A2:1"]),
+        ],
+    )
+    .unwrap();
+    assert_eq!(key_detect::detect_key(&s).key, key("A minor"));
+    // Without the signature's help (as from a MIDI file with no key signature) too.
+    let mut bare = s.clone();
+    bare.set_key_from(0, Key::C_MAJOR);
+    assert_eq!(key_detect::detect_key(&bare).key, key("A minor"));
+}
