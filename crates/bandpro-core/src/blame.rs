@@ -55,7 +55,7 @@ impl Repository {
     pub fn blame_measure(&self, measure: usize) -> Result<Option<Blame>> {
         let doc = self.score().document();
         let changes: Vec<&Change> = doc.changes().collect();
-        Ok(changes.into_iter().rev().find(|c| self.touched(c).0.contains(&measure)).map(|c| Blame::of(c)))
+        Ok(changes.into_iter().rev().find(|c| self.touched(c).0.contains(&measure)).map(Blame::of))
     }
 
     /// The change that last touched an event (created it or changed one of its fields).
@@ -63,7 +63,7 @@ impl Repository {
         let Some(obj) = self.score().event_object(event) else { return Ok(None) };
         let doc = self.score().document();
         let changes: Vec<&Change> = doc.changes().collect();
-        Ok(changes.into_iter().rev().find(|c| Repository::objects_of(c).contains(&obj)).map(|c| Blame::of(c)))
+        Ok(changes.into_iter().rev().find(|c| Repository::objects_of(c).contains(&obj)).map(Blame::of))
     }
 
     /// The blame of every event in `measures`, optionally of one part, in one pass over

@@ -163,6 +163,9 @@ fn fields(e: &Event) -> [(&'static str, String); 7] {
     ]
 }
 
+/// Where an event sits: measure, part, voice, index in the voice.
+type Position = (usize, usize, usize, usize);
+
 struct Indexed<'a> {
     score: &'a Score,
     /// Event id to (measure, part, voice, index).
@@ -268,8 +271,8 @@ pub fn diff(old: &Score, new: &Score) -> Vec<DiffEntry> {
                 to: time_now,
             });
         }
-        let tempo_now = nx.tempo.map(|t| t.to_string());
-        let tempo_then = ox.and_then(|x| x.tempo.map(|t| t.to_string()));
+        let tempo_now = ni.tempo.map(|t| format!("{}={}", t.beat, t.bpm));
+        let tempo_then = oi.and_then(|i| i.tempo.map(|t| format!("{}={}", t.beat, t.bpm)));
         if old_idx.is_some() && tempo_now != tempo_then {
             out.push(DiffEntry::MeasureChanged {
                 measure: m,
@@ -283,7 +286,7 @@ pub fn diff(old: &Score, new: &Score) -> Vec<DiffEntry> {
     let (oi, ni) = (Indexed::new(old), Indexed::new(new));
     let kept_measures: HashSet<usize> =
         old_m.iter().filter(|(o, _)| new_m.contains_key(o)).map(|(_, &i)| i).collect();
-    let mut new_ids: Vec<(&EventId, &(usize, usize, usize, usize))> = ni.events.iter().collect();
+    let mut new_ids: Vec<(&EventId, &Position)> = ni.events.iter().collect();
     new_ids.sort_by_key(|(_, pos)| **pos);
     for (id, _) in new_ids {
         let (e, at) = ni.event(*id).expect("indexed");
@@ -303,7 +306,7 @@ pub fn diff(old: &Score, new: &Score) -> Vec<DiffEntry> {
             }
         }
     }
-    let mut old_ids: Vec<(&EventId, &(usize, usize, usize, usize))> = oi.events.iter().collect();
+    let mut old_ids: Vec<(&EventId, &Position)> = oi.events.iter().collect();
     old_ids.sort_by_key(|(_, pos)| **pos);
     for (id, &(m, ..)) in old_ids {
         if !ni.events.contains_key(id) && kept_measures.contains(&m) {

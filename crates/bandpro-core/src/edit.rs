@@ -60,6 +60,20 @@ impl<'a> ScoreTx<'a> {
         Ok(self.tx.put(&self.cache.meta, key, value)?)
     }
 
+    /// Inserts a part at position `index` (0 = top).
+    pub fn insert_part(&mut self, index: usize, name: &str, instrument: Option<&str>) -> Result<PartId> {
+        let inst = instrument.map(bandpro_music::instrument::by_id).transpose()?;
+        let list = self.cache.parts_list;
+        let len = self.tx.doc().length(&list)?;
+        let part = self.tx.insert_object(&list, index.min(len), ObjType::Map)?;
+        self.tx.put(&part, NAME, name)?;
+        if let Some(inst) = inst {
+            self.tx.put(&part, INSTRUMENT, inst.id)?;
+            self.tx.put(&part, TRANSPOSITION, inst.transposition.to_string())?;
+        }
+        Ok(PartId(part))
+    }
+
     /// Adds a part at the bottom of the score. `instrument` is an id of the instrument table
     /// (`bandpro_music::instrument::all()`), which sets transposition and ranges.
     pub fn add_part(&mut self, name: &str, instrument: Option<&str>) -> Result<PartId> {
@@ -190,7 +204,17 @@ impl<'a> ScoreTx<'a> {
         Ok(self.tx.remove(&self.cache.measures_list, range.start, range.len())?)
     }
 
-    fn put_measure(
+    /// The explicit (stored) value of a measure field, as the transaction has left it.
+    pub(crate) fn measure_field(
+        &self,
+        measure: usize,
+        key: &str,
+    ) -> Result<Option<bandpro_crdt::ScalarValue>> {
+        let m = self.measure_obj(measure)?;
+        Ok(self.tx.doc().get(&m, key)?.and_then(|v| v.as_scalar().cloned()))
+    }
+
+    pub(crate) fn put_measure(
         &mut self,
         measure: usize,
         key: &str,
@@ -214,9 +238,9 @@ impl<'a> ScoreTx<'a> {
         self.put_measure(measure, KEY, Some(key.to_string().into()))
     }
 
-    /// Sets (or clears) the tempo at `measure`, in quarter notes per minute.
-    pub fn set_tempo(&mut self, measure: usize, bpm: Option<u32>) -> Result<()> {
-        self.put_measure(measure, TEMPO, bpm.map(|b| i64::from(b).into()))
+    /// Sets (or clears) the tempo mark at `measure`.
+    pub fn set_tempo(&mut self, measure: usize, tempo: Option<bandpro_music::view::Tempo>) -> Result<()> {
+        self.put_measure(measure, TEMPO, tempo.map(|t| encode_tempo(&t).into()))
     }
 
     /// Marks a measure as a pickup (or other intentionally incomplete measure).
@@ -224,14 +248,20 @@ impl<'a> ScoreTx<'a> {
         self.put_measure(measure, PICKUP, pickup.then_some(true.into()))
     }
 
-    /// Sets the repeat sign of a measure: `"start"`, `"end"`, `"both"`, or none.
-    pub fn set_repeat(&mut self, measure: usize, repeat: Option<&str>) -> Result<()> {
-        self.put_measure(measure, REPEAT, repeat.map(Into::into))
+    /// Sets the repeat signs of a measure: a repeat starts here, and/or ends here with the
+    /// section played `end` times in all.
+    pub fn set_repeat(&mut self, measure: usize, start: bool, end: Option<u8>) -> Result<()> {
+        self.put_measure(measure, REPEAT, encode_repeat(start, end).map(Into::into))
     }
 
-    /// Sets the volta ending numbers of a measure ("1", "2", "1,2"), or none.
-    pub fn set_ending(&mut self, measure: usize, ending: Option<&str>) -> Result<()> {
-        self.put_measure(measure, ENDING, ending.map(Into::into))
+    /// Sets the volta endings a measure belongs to (bit `n - 1` for ending `n`).
+    pub fn set_ending(&mut self, measure: usize, endings: u16) -> Result<()> {
+        self.put_measure(measure, ENDING, encode_ending(endings).map(Into::into))
+    }
+
+    /// Sets the navigation marks of a measure (segno, coda, fine, D.C., D.S., to coda).
+    pub fn set_jumps(&mut self, measure: usize, jumps: bandpro_music::view::Jumps) -> Result<()> {
+        self.put_measure(measure, JUMPS, encode_jumps(jumps).map(Into::into))
     }
 
     /// Sets the closing barline of a measure ("light-heavy", "light-light"), or none.
@@ -319,6 +349,9 @@ impl<'a> ScoreTx<'a> {
         }
         if let Some(c) = &e.chord_symbol {
             tx.put(obj, CHORD_SYMBOL, c.to_string())?;
+        }
+        if e.cue {
+            tx.put(obj, CUE, true)?;
         }
         Ok(())
     }
@@ -499,6 +532,34 @@ impl<'a> ScoreTx<'a> {
     /// Sets (or clears) the chord symbol at an event.
     pub fn set_chord_symbol(&mut self, event: EventId, symbol: Option<&ChordSymbol>) -> Result<()> {
         self.put_or_delete(event, CHORD_SYMBOL, symbol.map(ToString::to_string))
+    }
+
+    /// Sets all lyric syllables under an event.
+    pub fn set_lyrics(&mut self, event: EventId, lyrics: &[Lyric]) -> Result<()> {
+        let v = (!lyrics.is_empty()).then(|| encode_lyrics(lyrics));
+        self.put_or_delete(event, LYRICS, v)
+    }
+
+    /// Sets the staff (1-based) an event is written on.
+    pub fn set_staff(&mut self, event: EventId, staff: u8) -> Result<()> {
+        let obj = self.event_obj(event)?;
+        if staff == 1 {
+            self.tx.delete(&obj, STAFF)?;
+        } else {
+            self.tx.put(&obj, STAFF, i64::from(staff))?;
+        }
+        Ok(())
+    }
+
+    /// Marks an event as a cue note (or not).
+    pub fn set_cue(&mut self, event: EventId, cue: bool) -> Result<()> {
+        let obj = self.event_obj(event)?;
+        if cue {
+            self.tx.put(&obj, CUE, true)?;
+        } else {
+            self.tx.delete(&obj, CUE)?;
+        }
+        Ok(())
     }
 
     /// Sets the tuplet marks of an event.

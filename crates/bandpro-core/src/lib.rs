@@ -31,6 +31,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod align;
 mod blame;
 pub mod diff;
 mod edit;
@@ -44,6 +45,7 @@ mod score;
 mod undo;
 mod view_cache;
 
+pub use align::ImportStats;
 pub use bandpro_crdt as crdt;
 pub use bandpro_music as music;
 pub use blame::{Blame, EventBlame};

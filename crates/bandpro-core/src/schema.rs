@@ -7,7 +7,8 @@
 //!   "parts": list of part maps { "name", "instrument"?, "transposition", "staves" }
 //!   "measures": list of measure maps {
 //!       "time"?, "key"?          only where they change; measure 0 always has both
-//!       "pickup"?, "tempo"?, "barline"?, "repeat"?, "ending"?
+//!       "pickup"?, "tempo"? ("1/4=120"), "barline"?, "repeat"? ("start", "end:2",
+//!       "start,end:2"), "ending"? ("1,2"), "jumps"? ("segno,coda,fine,tocoda,dc,ds")
 //!       "events": list of event maps, all parts and voices together, each tagged
 //!                 { "p": part id, "v": voice, "d": duration, "n": notes, ... }
 //!   }
@@ -51,6 +52,7 @@ pub(crate) const TEMPO: &str = "tempo";
 pub(crate) const BARLINE: &str = "barline";
 pub(crate) const REPEAT: &str = "repeat";
 pub(crate) const ENDING: &str = "ending";
+pub(crate) const JUMPS: &str = "jumps";
 pub(crate) const EVENTS: &str = "events";
 
 /// Event keys (short: a score holds hundreds of thousands of events).
@@ -67,6 +69,7 @@ pub(crate) const ARTICULATIONS: &str = "ar";
 pub(crate) const DYNAMIC: &str = "dy";
 pub(crate) const LYRICS: &str = "ly";
 pub(crate) const CHORD_SYMBOL: &str = "cs";
+pub(crate) const CUE: &str = "cue";
 
 /// The stable string form of an object id, used to tag events with their part.
 pub(crate) fn obj_key(obj: &ObjId) -> String {
@@ -244,4 +247,72 @@ pub(crate) fn decode_lyrics(s: &str) -> Vec<Lyric> {
 
 pub(crate) fn decode_chord_symbol(s: &str) -> Option<ChordSymbol> {
     s.parse().ok()
+}
+
+/// Tempo: `"beat=bpm"` with exact rationals ("1/4=120", "3/8=60").
+pub(crate) fn encode_tempo(t: &bandpro_music::view::Tempo) -> String {
+    format!("{}={}", t.beat, t.bpm)
+}
+
+pub(crate) fn decode_tempo(s: &str) -> Option<bandpro_music::view::Tempo> {
+    let (beat, bpm) = s.split_once('=')?;
+    Some(bandpro_music::view::Tempo { beat: beat.parse().ok()?, bpm: bpm.parse().ok()? })
+}
+
+/// Repeats: `"start"`, `"end:N"` (played N times in all), or both, comma-separated.
+pub(crate) fn encode_repeat(start: bool, end: Option<u8>) -> Option<String> {
+    let mut parts = Vec::new();
+    if start {
+        parts.push("start".to_owned());
+    }
+    if let Some(n) = end {
+        parts.push(format!("end:{n}"));
+    }
+    (!parts.is_empty()).then(|| parts.join(","))
+}
+
+pub(crate) fn decode_repeat(s: &str) -> (bool, Option<u8>) {
+    let mut out = (false, None);
+    for p in s.split(',') {
+        match p.split_once(':') {
+            Some(("end", n)) => out.1 = n.parse().ok(),
+            _ if p == "start" => out.0 = true,
+            _ if p == "end" => out.1 = Some(2),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Volta endings: the ending numbers, comma-separated ("1,2").
+pub(crate) fn encode_ending(mask: u16) -> Option<String> {
+    let n: Vec<String> = (0..16).filter(|i| mask & (1 << i) != 0).map(|i| (i + 1).to_string()).collect();
+    (!n.is_empty()).then(|| n.join(","))
+}
+
+pub(crate) fn decode_ending(s: &str) -> u16 {
+    s.split(',')
+        .filter_map(|x| x.trim().parse::<u16>().ok())
+        .filter(|n| (1..=16).contains(n))
+        .fold(0, |m, n| m | 1 << (n - 1))
+}
+
+const JUMP_NAMES: [(&str, bandpro_music::view::Jumps); 6] = [
+    ("segno", bandpro_music::view::Jumps::SEGNO),
+    ("coda", bandpro_music::view::Jumps::CODA),
+    ("fine", bandpro_music::view::Jumps::FINE),
+    ("tocoda", bandpro_music::view::Jumps::TO_CODA),
+    ("dc", bandpro_music::view::Jumps::DA_CAPO),
+    ("ds", bandpro_music::view::Jumps::DAL_SEGNO),
+];
+
+pub(crate) fn encode_jumps(j: bandpro_music::view::Jumps) -> Option<String> {
+    let n: Vec<&str> = JUMP_NAMES.iter().filter(|(_, x)| j.contains(*x)).map(|(n, _)| *n).collect();
+    (!n.is_empty()).then(|| n.join(","))
+}
+
+pub(crate) fn decode_jumps(s: &str) -> bandpro_music::view::Jumps {
+    s.split(',')
+        .filter_map(|x| JUMP_NAMES.iter().find(|(n, _)| *n == x).map(|(_, j)| *j))
+        .fold(bandpro_music::view::Jumps::NONE, |a, b| a | b)
 }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use bandpro_crdt::{Document, ObjId, ObjType, ROOT, Value};
-use bandpro_music::event::{Articulations, Event, EventId};
+use bandpro_music::event::{Event, EventId};
 use bandpro_music::{Interval, Key, MeasureInfo, PartInfo, Rational, TimeSignature};
 
 use crate::error::{Error, Result};
@@ -20,14 +20,8 @@ pub(crate) struct CachedPart {
 /// Measure-level values beyond what `MeasureInfo` holds.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MeasureExtras {
-    /// Tempo in quarter notes per minute set at this measure.
-    pub tempo: Option<i64>,
     /// Barline style at the end ("light-heavy", "light-light", ...).
     pub barline: Option<String>,
-    /// Repeat sign: "start", "end" or "both".
-    pub repeat: Option<String>,
-    /// Volta ending numbers ("1", "1,2").
-    pub ending: Option<String>,
     /// The time signature is written here (it changes here or this is the first measure).
     pub time_change: bool,
     /// The key signature is written here.
@@ -182,19 +176,25 @@ impl Cache {
         let m = &mut self.measures[i];
         let mut extras = MeasureExtras::default();
         let (mut time, mut key, mut pickup) = (None, None, false);
+        let (mut tempo, mut repeat, mut ending, mut jumps) = (None, (false, None), 0, Default::default());
         doc.for_each_entry(&m.obj, |k, v| match k {
             TIME => time = str_of(&v).and_then(|s| s.parse::<TimeSignature>().ok()),
             KEY => key = str_of(&v).and_then(|s| s.parse::<Key>().ok()),
             PICKUP => pickup = matches!(v.as_scalar(), Some(bandpro_crdt::ScalarValue::Bool(true))),
-            TEMPO => extras.tempo = v.as_int(),
+            TEMPO => tempo = str_of(&v).and_then(decode_tempo),
             BARLINE => extras.barline = str_of(&v).map(str::to_owned),
-            REPEAT => extras.repeat = str_of(&v).map(str::to_owned),
-            ENDING => extras.ending = str_of(&v).map(str::to_owned),
+            REPEAT => repeat = str_of(&v).map(decode_repeat).unwrap_or_default(),
+            ENDING => ending = str_of(&v).map(decode_ending).unwrap_or(0),
+            JUMPS => jumps = str_of(&v).map(decode_jumps).unwrap_or_default(),
             _ => {}
         })?;
         m.own_time = time;
         m.own_key = key;
         m.info.pickup = pickup;
+        m.info.tempo = tempo;
+        (m.info.repeat_start, m.info.repeat_end) = repeat;
+        m.info.ending = ending;
+        m.info.jumps = jumps;
         m.extras = extras;
         Ok(())
     }
@@ -290,12 +290,11 @@ impl Cache {
                 _ => bad = Some("tuplets"),
             },
             GRACE => event.grace = str_of(&v).and_then(decode_grace),
-            ARTICULATIONS => {
-                event.articulations = str_of(&v).map(decode_articulations).unwrap_or(Articulations::default())
-            }
+            ARTICULATIONS => event.articulations = str_of(&v).map(decode_articulations).unwrap_or_default(),
             DYNAMIC => event.dynamic = str_of(&v).and_then(decode_dynamic),
             LYRICS => event.lyrics = str_of(&v).map(decode_lyrics).unwrap_or_default(),
             CHORD_SYMBOL => event.chord_symbol = str_of(&v).and_then(decode_chord_symbol),
+            CUE => event.cue = matches!(v.as_scalar(), Some(bandpro_crdt::ScalarValue::Bool(true))),
             _ => {}
         })?;
         if let Some(what) = bad {

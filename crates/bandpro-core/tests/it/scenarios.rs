@@ -256,3 +256,30 @@ fn malformed_data_from_a_peer_is_reported_not_fatal() {
     assert!(s.event(id).is_none());
     assert!(s.warnings().iter().any(|w| w.contains("duration")), "{:?}", s.warnings());
 }
+
+#[test]
+fn importing_a_file_keeps_ids_a_changed_pitch_is_the_same_note() {
+    let (mut s, t) = score(3);
+    let ids = s
+        .edit("ann", "", |tx| {
+            (0..3).map(|m| tx.append_note(t, m, 0, p("C5"), d("1"))).collect::<Result<Vec<_>, _>>()
+        })
+        .unwrap()
+        .0;
+    // In a notation program: m.2 goes up a step and a measure is inserted before m.3.
+    let mut file = bandpro_music::SimpleScore::from_view(&s);
+    file.events_mut(0, 1, 0).unwrap()[0].kind =
+        bandpro_music::EventKind::Note(bandpro_music::event::Note::new(p("D5")));
+    let mut edited = s.fork(ReplicaId::from_u128(5));
+    edited.edit("bob", "", |tx| tx.insert_measures(2, 1)).unwrap();
+    edited.edit("bob", "", |tx| tx.set_pitch(ids[1], p("D5"))).unwrap();
+    let file = bandpro_music::SimpleScore::from_view(&edited);
+    let (stats, _) = s.import_view("bob", "commit", &file).unwrap();
+    assert_eq!((stats.events_changed, stats.measures_inserted, stats.total()), (1, 1, 2), "{stats:?}");
+    assert_eq!(s.locate(ids[1]).map(|l| l.1), Some(1), "the edited note kept its id");
+    assert_eq!(s.locate(ids[2]).map(|l| l.1), Some(3), "the note after the inserted measure kept its id");
+    assert_eq!(pitches(&s, 0, 1, 0), ["D5"]);
+    // Importing the same file again changes nothing.
+    let (again, edit) = s.import_view("bob", "again", &file).unwrap();
+    assert!(again.is_empty() && edit.hash.is_none(), "{again:?}");
+}

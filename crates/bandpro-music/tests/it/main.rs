@@ -1,8 +1,8 @@
 //! The crate's single integration-test binary.
 
+mod abc;
 mod analysis;
 mod midi;
 mod model;
 mod musicxml;
 mod validation;
-mod abc;
