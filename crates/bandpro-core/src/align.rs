@@ -62,6 +62,8 @@ impl ImportStats {
 }
 
 const INS: u32 = 3;
+/// Gaps up to this many measures a side are aligned exactly by the cost DP.
+const MAX_EXACT_GAP: usize = 64;
 const FIELD: u32 = 2;
 
 /// Cost of turning event `a` into `b` (0 if equal), or `None` if they are too different to be
@@ -193,6 +195,13 @@ fn anchors(a: &[u64], b: &[u64]) -> Vec<(usize, usize)> {
     }
     let mut out: Vec<(usize, usize)> = (0..pre).map(|i| (i, i)).collect();
     let (am, bm) = (&a[pre..a.len() - suf], &b[pre..b.len() - suf]);
+    // A small middle is aligned by the cost DP alone, which finds a smallest set of edits; the
+    // anchors below are a speed-up for large ones (an anchor can mislead when an edited measure
+    // happens to equal a deleted one).
+    if am.len() <= MAX_EXACT_GAP && bm.len() <= MAX_EXACT_GAP {
+        out.extend((0..suf).map(|k| (a.len() - suf + k, b.len() - suf + k)));
+        return out;
+    }
     let mut count: std::collections::HashMap<u64, (u32, u32, usize, usize)> =
         std::collections::HashMap::new();
     for (i, x) in am.iter().enumerate() {
@@ -251,7 +260,9 @@ fn align_measures(
         let cb: Vec<Vec<Vec<Vec<Event>>>> = (pj..aj).map(|m| measure_events(tgt, tgt_parts, m)).collect();
         let (n, k) = (ca.len(), cb.len());
         if n > 0 && k > 0 {
-            let del: Vec<u32> = ca.iter().map(|x| events_in(x) * INS + INS).collect();
+            // Deleting a measure is one edit whatever it holds; inserting one takes an edit per
+            // event written into it.
+            let del: Vec<u32> = ca.iter().map(|_| INS).collect();
             let ins: Vec<u32> = cb.iter().map(|x| events_in(x) * INS + INS).collect();
             let mut dp = vec![vec![0u32; k + 1]; n + 1];
             for i in 1..=n {

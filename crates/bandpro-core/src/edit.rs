@@ -25,6 +25,11 @@ pub struct ScoreTx<'a> {
     tx: Transaction<'a>,
     cache: &'a Cache,
     new_events: HashMap<EventId, ObjId>,
+    /// Whether measures or parts were inserted or removed in this transaction: then the
+    /// materialised view's measure numbers no longer hold.
+    restructured: bool,
+    /// Measures (by object) whose event lists this transaction changed.
+    touched: std::collections::HashSet<ObjId>,
 }
 
 fn check_duration(d: Rational, grace: bool) -> Result<()> {
@@ -37,7 +42,7 @@ fn check_duration(d: Rational, grace: bool) -> Result<()> {
 
 impl<'a> ScoreTx<'a> {
     pub(crate) fn new(tx: Transaction<'a>, cache: &'a Cache) -> Self {
-        ScoreTx { tx, cache, new_events: HashMap::new() }
+        ScoreTx { tx, cache, new_events: HashMap::new(), restructured: false, touched: Default::default() }
     }
 
     pub(crate) fn set_author_message(&mut self, author: &str, message: &str) {
@@ -62,6 +67,7 @@ impl<'a> ScoreTx<'a> {
 
     /// Inserts a part at position `index` (0 = top).
     pub fn insert_part(&mut self, index: usize, name: &str, instrument: Option<&str>) -> Result<PartId> {
+        self.restructured = true;
         let inst = instrument.map(bandpro_music::instrument::by_id).transpose()?;
         let list = self.cache.parts_list;
         let len = self.tx.doc().length(&list)?;
@@ -77,6 +83,7 @@ impl<'a> ScoreTx<'a> {
     /// Adds a part at the bottom of the score. `instrument` is an id of the instrument table
     /// (`bandpro_music::instrument::all()`), which sets transposition and ranges.
     pub fn add_part(&mut self, name: &str, instrument: Option<&str>) -> Result<PartId> {
+        self.restructured = true;
         let inst = instrument.map(bandpro_music::instrument::by_id).transpose()?;
         let list = self.cache.parts_list;
         let at = self.tx.doc().length(&list)?;
@@ -100,6 +107,7 @@ impl<'a> ScoreTx<'a> {
 
     /// Removes a part and its events.
     pub fn remove_part(&mut self, part: PartId) -> Result<()> {
+        self.restructured = true;
         let at = self.part_position(part)?;
         let key = obj_key(&part.0);
         for m in 0..self.measure_count()? {
@@ -163,9 +171,19 @@ impl<'a> ScoreTx<'a> {
         Ok((time, key))
     }
 
+    fn touch_list(&mut self, list: &ObjId) {
+        match self.cache.list_to_measure.get(list) {
+            Some(m) => {
+                self.touched.insert(*m);
+            }
+            None => self.restructured = true,
+        }
+    }
+
     /// Inserts `count` empty measures before measure `at` (0 to the count), in every part.
     /// They inherit the time and key signature in force.
     pub fn insert_measures(&mut self, at: usize, count: usize) -> Result<()> {
+        self.restructured = true;
         let total = self.measure_count()?;
         if at > total {
             return Err(Error::NoSuchMeasure { index: at, count: total });
@@ -187,6 +205,7 @@ impl<'a> ScoreTx<'a> {
 
     /// Deletes measures `range` in every part.
     pub fn delete_measures(&mut self, range: Range<usize>) -> Result<()> {
+        self.restructured = true;
         let total = self.measure_count()?;
         if range.end > total || range.start > range.end {
             return Err(Error::NoSuchMeasure { index: range.end, count: total });
@@ -273,6 +292,22 @@ impl<'a> ScoreTx<'a> {
 
     /// The flat-list positions of the events of `(part, voice)` in a measure's list.
     fn voice_positions(&self, list: &ObjId, part_key: &str, voice: usize) -> Result<Vec<usize>> {
+        // Fast path: a measure this transaction has not touched is as the view shows it.
+        if !self.restructured
+            && let Some(measure_obj) = self.cache.list_to_measure.get(list)
+            && !self.touched.contains(measure_obj)
+            && let Some(&m) = self.cache.measure_by_obj.get(measure_obj)
+            && let Some(&part) = self.cache.part_by_key.get(part_key)
+            && self.cache.measures[m].order.len() == self.tx.doc().length(list)?
+        {
+            return Ok(self.cache.measures[m]
+                .order
+                .iter()
+                .enumerate()
+                .filter(|(_, (_, p, v))| *p == part && *v == voice)
+                .map(|(i, _)| i)
+                .collect());
+        }
         let doc = self.tx.doc();
         let mut out = Vec::new();
         for (i, v) in doc.list(list)?.iter().enumerate() {
@@ -317,6 +352,7 @@ impl<'a> ScoreTx<'a> {
             None => positions.last().map_or(self.tx.doc().length(&list)?, |&p| p + 1),
         };
         let obj = self.tx.insert_object(&list, flat, ObjType::Map)?;
+        self.touch_list(&list);
         self.tx.put(&obj, PART, key.as_str())?;
         self.tx.put(&obj, VOICE, voice as i64 + 1)?;
         self.write_event_fields(&obj, event)?;
@@ -446,6 +482,7 @@ impl<'a> ScoreTx<'a> {
         let path = self.tx.doc().path(&obj)?.ok_or(Error::NoSuchEvent(event))?;
         let (list, prop) = path.last().cloned().ok_or(Error::NoSuchEvent(event))?;
         let bandpro_crdt::Prop::Index(i) = prop else { return Err(Error::NoSuchEvent(event)) };
+        self.touch_list(&list);
         Ok(self.tx.remove(&list, i, 1)?)
     }
 

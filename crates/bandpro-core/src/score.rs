@@ -314,7 +314,10 @@ impl Score {
         let mut parts_dirty = false;
         let mut structure_dirty = false;
         let mut signatures_dirty = false;
+        // Measures whose event lists changed (re-read whole), and events whose fields changed
+        // (re-read alone when their measure is not re-read anyway).
         let mut dirty: HashSet<ObjId> = HashSet::new();
+        let mut dirty_events: Vec<(ObjId, ObjId)> = Vec::new();
         let mut notes: Vec<Pending> = Vec::new();
         // The list order of each touched measure as the patches unfold, to name deleted events.
         let mut orders: HashMap<ObjId, Vec<(EventId, usize, usize)>> = HashMap::new();
@@ -391,7 +394,7 @@ impl Score {
                 }
             } else if let Some(&id) = cache.event_by_obj.get(&p.obj) {
                 if let Some(place) = cache.events.get(&id) {
-                    dirty.insert(place.measure_obj);
+                    dirty_events.push((p.obj, place.measure_obj));
                 }
                 if let PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key } = &p.action {
                     notes.push(Pending::Event(ChangeKind::EventChanged(field_name(key)), id));
@@ -405,24 +408,29 @@ impl Score {
             self.cache.rebuild_parts(&self.doc)?;
             self.cache.rebuild_measures(&self.doc)?;
             self.revalidate_all();
-        } else if structure_dirty {
+        } else if structure_dirty || signatures_dirty {
+            // Measure numbers or the signatures in force moved: read the measures again.
             self.cache.rebuild_measures(&self.doc)?;
             self.revalidate_all();
         } else {
-            let mut touched: Vec<usize> =
-                dirty.iter().filter_map(|o| self.cache.measure_by_obj.get(o).copied()).collect();
-            touched.sort_unstable();
-            if signatures_dirty {
-                self.cache.rebuild_measures(&self.doc)?;
-                self.revalidate_all();
-            } else {
-                for &m in &touched {
+            let mut touched: HashSet<ObjId> = dirty.clone();
+            for (obj, measure) in dirty_events {
+                if !dirty.contains(&measure) && !self.cache.update_event(&self.doc, &obj)? {
+                    dirty.insert(measure);
+                }
+                touched.insert(measure);
+            }
+            let mut indices: Vec<usize> =
+                touched.iter().filter_map(|o| self.cache.measure_by_obj.get(o).copied()).collect();
+            indices.sort_unstable();
+            for &m in &indices {
+                if dirty.contains(&self.cache.measures[m].obj) {
                     self.cache.read_measure_fields_pub(&self.doc, m)?;
                     self.cache.read_measure_events(&self.doc, m)?;
                 }
-                for r in ranges(&touched) {
-                    self.revalidate(r);
-                }
+            }
+            for r in ranges(&indices) {
+                self.revalidate(r);
             }
         }
         Ok(notes.into_iter().map(|n| self.describe(n)).collect())

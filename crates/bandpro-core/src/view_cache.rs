@@ -267,6 +267,30 @@ impl Cache {
         Ok(())
     }
 
+    /// Re-reads one event whose fields changed, in place. Returns `false` (and changes nothing)
+    /// when the event moved to another part or voice or is not in the view, so the caller
+    /// re-reads its measure instead.
+    pub(crate) fn update_event(&mut self, doc: &Document, obj: &ObjId) -> Result<bool> {
+        let Some(id) = self.event_by_obj.get(obj).copied() else { return Ok(false) };
+        let Some(place) = self.events.get(&id).copied() else { return Ok(false) };
+        let Some(&m) = self.measure_by_obj.get(&place.measure_obj) else { return Ok(false) };
+        let Ok(Some((part, voice, mut event))) = self.read_event(doc, obj) else { return Ok(false) };
+        let cells = &mut self.measures[m].cells;
+        let Some(events) = cells.get_mut(part).and_then(|v| v.get_mut(voice)) else { return Ok(false) };
+        let Some(i) = events.iter().position(|e| e.id == id) else { return Ok(false) };
+        event.onset = events[i].onset;
+        let retime = event.time_taken() != events[i].time_taken();
+        events[i] = event;
+        if retime {
+            let mut t = events[i].onset;
+            for e in &mut events[i..] {
+                e.onset = t;
+                t += e.time_taken();
+            }
+        }
+        Ok(true)
+    }
+
     /// Reads one event map; `None` if it belongs to a part that no longer exists.
     fn read_event(&self, doc: &Document, obj: &ObjId) -> Result<Option<(usize, usize, Event)>> {
         let mut part = None;
