@@ -80,6 +80,8 @@ pub fn markdown(rows: &[Row]) -> String {
                 engines.push(&r.engine);
             }
         }
+        // Time first, then memory.
+        metrics.sort_by_key(|m| (!m.ends_with("_ns"), *m));
         let get: BTreeMap<(&str, &str), &Row> =
             here.iter().map(|r| ((r.engine.as_str(), r.metric.as_str()), *r)).collect();
         let runs = here.iter().map(|r| r.runs).max().unwrap_or(0);

@@ -236,6 +236,8 @@ fn main() {
                 ));
                 continue;
             }
+            // Time first, then memory, whatever order the child's JSON object had.
+            samples.sort_by(|a, b| (!a.0.ends_with("_ns"), &a.0).cmp(&(!b.0.ends_with("_ns"), &b.0)));
             for (metric, mut values) in samples {
                 let runs = values.len();
                 let m = median(&mut values);
