@@ -14,6 +14,7 @@ use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 
 use bandpro_music::event::{Event, EventId};
+use bandpro_music::formats::Metadata;
 use bandpro_music::{MeasureInfo, ScoreView};
 
 use crate::edit::ScoreTx;
@@ -40,6 +41,8 @@ pub struct ImportStats {
     pub events_deleted: usize,
     /// Events whose content changed (same id).
     pub events_changed: usize,
+    /// Score metadata fields (title, composer, ...) set by [`Score::import_file`].
+    pub metadata_changed: usize,
 }
 
 impl ImportStats {
@@ -58,7 +61,22 @@ impl ImportStats {
             + self.events_inserted
             + self.events_deleted
             + self.events_changed
+            + self.metadata_changed
     }
+}
+
+/// The score metadata keys [`Score::import_file`] keeps a file's [`Metadata`] under: title,
+/// movement title, composer, lyricist and rights, in that order.
+pub const FILE_METADATA_KEYS: [&str; 5] = ["title", "movement-title", "composer", "lyricist", "rights"];
+
+fn metadata_values(m: &Metadata) -> [Option<&str>; 5] {
+    [
+        m.title.as_deref(),
+        m.movement_title.as_deref(),
+        m.composer.as_deref(),
+        m.lyricist.as_deref(),
+        m.rights.as_deref(),
+    ]
 }
 
 const INS: u32 = 3;
@@ -354,6 +372,66 @@ impl Score {
         message: &str,
         target: &dyn ScoreView,
     ) -> Result<(ImportStats, Edit)> {
+        self.import_with(author, message, target, &[])
+    }
+
+    /// [`Score::import_view`] for a score read from a file: also sets the score metadata the
+    /// file carries (title, movement title, composer, lyricist, rights; see
+    /// [`FILE_METADATA_KEYS`]), in the same change. A field the file lacks is kept, since
+    /// formats such as MIDI carry no title.
+    ///
+    /// ```
+    /// use bandpro_core::Score;
+    /// use bandpro_crdt::ReplicaId;
+    /// use bandpro_music::SimpleScore;
+    /// use bandpro_music::formats::Metadata;
+    ///
+    /// let file = SimpleScore::from_text("4/4", "C major", &[("flute", &["C5:1"])]).unwrap();
+    /// let meta = Metadata { title: Some("Air".into()), ..Metadata::default() };
+    /// let mut score = Score::new(ReplicaId::from_u128(1)).unwrap();
+    /// let (stats, _) = score.import_file("ann", "import", &file, &meta).unwrap();
+    /// assert_eq!(stats.metadata_changed, 1);
+    /// assert_eq!(score.file_metadata().title.as_deref(), Some("Air"));
+    /// ```
+    pub fn import_file(
+        &mut self,
+        author: &str,
+        message: &str,
+        target: &dyn ScoreView,
+        metadata: &Metadata,
+    ) -> Result<(ImportStats, Edit)> {
+        let have = self.metadata()?;
+        let fields: Vec<(&'static str, String)> = FILE_METADATA_KEYS
+            .iter()
+            .zip(metadata_values(metadata))
+            .filter_map(|(k, v)| v.map(|v| (*k, v.to_owned())))
+            .filter(|(k, v)| !have.iter().any(|(hk, hv)| hk == k && hv == v))
+            .collect();
+        self.import_with(author, message, target, &fields)
+    }
+
+    /// The score's metadata as a file's [`Metadata`], for the writers of
+    /// `bandpro_music::formats` (the inverse of what [`Score::import_file`] stores).
+    pub fn file_metadata(&self) -> Metadata {
+        let have = self.metadata().unwrap_or_default();
+        let get = |key: &str| have.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+        Metadata {
+            title: get(FILE_METADATA_KEYS[0]),
+            movement_title: get(FILE_METADATA_KEYS[1]),
+            composer: get(FILE_METADATA_KEYS[2]),
+            lyricist: get(FILE_METADATA_KEYS[3]),
+            rights: get(FILE_METADATA_KEYS[4]),
+            ..Metadata::default()
+        }
+    }
+
+    fn import_with(
+        &mut self,
+        author: &str,
+        message: &str,
+        target: &dyn ScoreView,
+        metadata: &[(&'static str, String)],
+    ) -> Result<(ImportStats, Edit)> {
         let part_map = align_parts(self, target);
         let cur_parts = part_map.clone();
         let tgt_parts: Vec<Option<usize>> = (0..target.part_count()).map(Some).collect();
@@ -373,6 +451,10 @@ impl Score {
         stats.measures_deleted = deleted_measures.len();
 
         let edit = self.edit(author, message, |tx| {
+            for (key, value) in metadata {
+                tx.set_metadata(key, value)?;
+                stats.metadata_changed += 1;
+            }
             for p in &removed_parts {
                 tx.remove_part(*p)?;
             }

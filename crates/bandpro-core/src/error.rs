@@ -63,6 +63,9 @@ pub enum Error {
     /// An edit while a tag or hash is checked out.
     #[error("a tag or hash is checked out (detached): check out a branch to edit")]
     Detached,
+    /// A repository setting that the repository keeps for itself (`HEAD`).
+    #[error("{0:?} is reserved by the repository: choose another setting name")]
+    Reserved(String),
     /// Nothing to undo or redo for this author.
     #[error("nothing to {0}")]
     NothingTo(&'static str),

@@ -45,7 +45,7 @@ mod score;
 mod undo;
 mod view_cache;
 
-pub use align::ImportStats;
+pub use align::{FILE_METADATA_KEYS, ImportStats};
 pub use bandpro_crdt as crdt;
 pub use bandpro_music as music;
 pub use blame::{Blame, EventBlame};

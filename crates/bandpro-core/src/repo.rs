@@ -378,6 +378,31 @@ impl Repository {
         (measures, parts)
     }
 
+    /// A repository setting kept in the store beside the refs (the `bandpro` command line keeps
+    /// the path of the score file it tracks under `file`), or `None` if it is not set.
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self.store.get_meta(key)?)
+    }
+
+    /// Sets a repository setting, durably. `HEAD` is the repository's own (what is checked
+    /// out) and is refused with [`Error::Reserved`].
+    ///
+    /// ```
+    /// use bandpro_core::{Error, Repository};
+    /// use bandpro_crdt::MemoryStore;
+    ///
+    /// let mut repo = Repository::init(Box::new(MemoryStore::new())).unwrap();
+    /// repo.set_meta("file", "score.musicxml").unwrap();
+    /// assert_eq!(repo.meta("file").unwrap().as_deref(), Some("score.musicxml"));
+    /// assert_eq!(repo.set_meta("HEAD", "x"), Err(Error::Reserved("HEAD".into())));
+    /// ```
+    pub fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
+        if key == HEAD {
+            return Err(Error::Reserved(key.to_owned()));
+        }
+        Ok(self.store.set_meta(key, value)?)
+    }
+
     /// Erases an author's personal data (name and messages) from the whole history, keeping
     /// every hash valid. Returns how many changes were erased.
     pub fn erase_author(&mut self, author: &str) -> Result<usize> {

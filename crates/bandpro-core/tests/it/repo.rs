@@ -211,3 +211,19 @@ fn a_file_repository_survives_reopening_and_erasure() {
     assert_eq!(repo.heads(), heads, "every hash still verifies");
     assert_eq!(soprano(&repo, 0), ["G4", "D4"]);
 }
+
+#[test]
+fn repository_settings_survive_reopening_and_head_is_reserved() {
+    let dir = std::env::temp_dir().join(format!("bandpro-repo-meta-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    {
+        let mut repo = Repository::init(Box::new(FileStore::open(&dir).unwrap())).unwrap();
+        assert_eq!(repo.meta("file").unwrap(), None);
+        repo.set_meta("file", "score.musicxml").unwrap();
+        assert_eq!(repo.set_meta("HEAD", "heads/x"), Err(Error::Reserved("HEAD".into())));
+    }
+    let repo = Repository::open(Box::new(FileStore::open(&dir).unwrap())).unwrap();
+    assert_eq!(repo.meta("file").unwrap().as_deref(), Some("score.musicxml"));
+    assert_eq!(repo.head(), &Head::Branch("main".into()), "HEAD was left alone");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -283,3 +283,27 @@ fn importing_a_file_keeps_ids_a_changed_pitch_is_the_same_note() {
     let (again, edit) = s.import_view("bob", "again", &file).unwrap();
     assert!(again.is_empty() && edit.hash.is_none(), "{again:?}");
 }
+
+#[test]
+fn importing_a_file_sets_its_title_once_and_keeps_fields_the_file_lacks() {
+    use bandpro_music::formats::Metadata;
+    let (mut s, t) = score(1);
+    s.edit("ann", "", |tx| tx.append_note(t, 0, 0, p("C5"), d("1"))).unwrap();
+    let file = bandpro_music::SimpleScore::from_view(&s);
+    let meta = Metadata { title: Some("Air".into()), composer: Some("Anon.".into()), ..Metadata::default() };
+    let (stats, edit) = s.import_file("bob", "title", &file, &meta).unwrap();
+    assert_eq!((stats.metadata_changed, stats.total()), (2, 2), "{stats:?}");
+    assert!(edit.hash.is_some());
+    assert_eq!(s.file_metadata().title.as_deref(), Some("Air"));
+    assert_eq!(s.file_metadata().composer.as_deref(), Some("Anon."));
+    // The same file again changes nothing; a file without a title (MIDI) keeps the title.
+    let (again, edit) = s.import_file("bob", "again", &file, &meta).unwrap();
+    assert!(again.is_empty() && edit.hash.is_none(), "{again:?}");
+    let (none, _) = s.import_file("bob", "midi", &file, &Metadata::default()).unwrap();
+    assert!(none.is_empty(), "{none:?}");
+    assert_eq!(s.file_metadata().title.as_deref(), Some("Air"));
+    let renamed = Metadata { title: Some("Aria".into()), ..meta };
+    let (one, _) = s.import_file("bob", "rename", &file, &renamed).unwrap();
+    assert_eq!(one.metadata_changed, 1);
+    assert_eq!(s.file_metadata().title.as_deref(), Some("Aria"));
+}
