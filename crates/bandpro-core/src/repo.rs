@@ -154,6 +154,22 @@ impl Repository {
         Ok((value, edit))
     }
 
+    /// Commits a whole score read from a file to the checked-out branch as the smallest set of
+    /// edits against the current version (see [`Score::import_file`]): one change, durable
+    /// when this returns; none if the file changes nothing.
+    pub fn import_file(
+        &mut self,
+        author: &str,
+        message: &str,
+        file: &dyn bandpro_music::ScoreView,
+        metadata: &bandpro_music::formats::Metadata,
+    ) -> Result<(crate::align::ImportStats, Edit)> {
+        let before = self.check_branch()?;
+        let out = self.work.import_file(author, message, file, metadata)?;
+        self.persist(&before)?;
+        Ok(out)
+    }
+
     /// Undoes `author`'s last edit in this session.
     pub fn undo(&mut self, author: &str) -> Result<Edit> {
         let before = self.check_branch()?;

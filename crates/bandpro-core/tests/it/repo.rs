@@ -227,3 +227,22 @@ fn repository_settings_survive_reopening_and_head_is_reserved() {
     assert_eq!(repo.head(), &Head::Branch("main".into()), "HEAD was left alone");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn committing_a_file_moves_the_branch_and_a_detached_head_refuses_it() {
+    let mut repo = Repository::init(Box::new(MemoryStore::new())).unwrap();
+    chorale(&mut repo);
+    repo.tag("v1").unwrap();
+    let mut file = bandpro_music::SimpleScore::from_view(repo.score());
+    file.events_mut(0, 0, 0).unwrap()[0].kind =
+        bandpro_music::EventKind::Note(bandpro_music::Note::new(p("A4")));
+    let meta = bandpro_music::formats::Metadata { title: Some("Chorale in C".into()), ..Default::default() };
+    let (stats, edit) = repo.import_file("ann", "from MuseScore", &file, &meta).unwrap();
+    assert_eq!((stats.events_changed, stats.metadata_changed, stats.total()), (1, 1, 2), "{stats:?}");
+    assert_eq!(repo.resolve("main").unwrap(), vec![edit.hash.unwrap()]);
+    assert_eq!(soprano(&repo, 0)[0], "A4");
+    repo.checkout("v1").unwrap();
+    let heads = repo.heads();
+    assert_eq!(repo.import_file("ann", "again", &file, &meta).unwrap_err(), Error::Detached);
+    assert_eq!(repo.heads(), heads);
+}
