@@ -27,9 +27,9 @@ pub(crate) enum IValue {
 
 #[derive(Clone, Debug)]
 pub(crate) struct MapEntry {
-    key: u32,
-    id: OpId,
-    value: IValue,
+    pub(crate) key: u32,
+    pub(crate) id: OpId,
+    pub(crate) value: IValue,
 }
 
 #[derive(Clone, Debug)]
@@ -51,10 +51,10 @@ impl ObjState {
 
 #[derive(Clone, Debug)]
 pub(crate) struct Object {
-    id: OpId,
+    pub(crate) id: OpId,
     /// The parent object and the id of the write or element that holds this one.
-    parent: Option<(u32, OpId)>,
-    state: ObjState,
+    pub(crate) parent: Option<(u32, OpId)>,
+    pub(crate) state: ObjState,
 }
 
 /// One reversible step, recorded while ops apply so that a failing change can be undone.
@@ -102,14 +102,14 @@ pub enum Hydrated {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Document {
-    me: u32,
-    replicas: Vec<ReplicaId>,
-    replica_index: HashMap<ReplicaId, u32>,
-    keys: Vec<Box<str>>,
-    key_index: HashMap<Box<str>, u32>,
+    pub(crate) me: u32,
+    pub(crate) replicas: Vec<ReplicaId>,
+    pub(crate) replica_index: HashMap<ReplicaId, u32>,
+    pub(crate) keys: Vec<Box<str>>,
+    pub(crate) key_index: HashMap<Box<str>, u32>,
     pub(crate) objects: Vec<Object>,
-    obj_index: HashMap<OpId, u32>,
-    increments: HashMap<OpId, i64>,
+    pub(crate) obj_index: HashMap<OpId, u32>,
+    pub(crate) increments: HashMap<OpId, i64>,
     pub(crate) graph: Graph,
     pub(crate) max_op: u32,
     pending: Vec<Change>,
@@ -434,12 +434,12 @@ impl Document {
 
     /// Every change, in an order where deps come first.
     pub fn changes(&self) -> impl Iterator<Item = &Change> + '_ {
-        self.graph.nodes.iter().map(|n| &n.change)
+        self.graph.nodes.iter().map(|n| n.change())
     }
 
     /// The change with this hash.
     pub fn change(&self, hash: &ChangeHash) -> Option<&Change> {
-        self.graph.lookup(hash).map(|i| &self.graph.node(i).change)
+        self.graph.lookup(hash).map(|i| self.graph.node(i).change())
     }
 
     /// Whether the document holds the change.
@@ -472,7 +472,7 @@ impl Document {
     /// The changes in version `a` that are not in version `b`, in topological order.
     pub fn changes_between(&self, a: &[ChangeHash], b: &[ChangeHash]) -> Result<Vec<&Change>, Error> {
         let (a, b) = (self.graph.resolve(a)?, self.graph.resolve(b)?);
-        Ok(self.graph.difference(&a, &b).into_iter().map(|i| &self.graph.node(i).change).collect())
+        Ok(self.graph.difference(&a, &b).into_iter().map(|i| self.graph.node(i).change()).collect())
     }
 
     /// The changes made since version `since` (every change not in it), deps first. Hashes
@@ -481,7 +481,7 @@ impl Document {
     pub fn changes_since(&self, since: &[ChangeHash]) -> Vec<&Change> {
         let known: Vec<u32> = since.iter().filter_map(|h| self.graph.lookup(h)).collect();
         let set = self.graph.ancestors(&known);
-        self.graph.nodes.iter().enumerate().filter(|(i, _)| !set[*i]).map(|(_, n)| &n.change).collect()
+        self.graph.nodes.iter().enumerate().filter(|(i, _)| !set[*i]).map(|(_, n)| n.change()).collect()
     }
 
     /// The version vector of the current version.
@@ -524,7 +524,7 @@ impl Document {
         let mut patches = Vec::new();
         for (i, node) in self.graph.nodes.iter().enumerate() {
             if set[i] {
-                doc.apply_ready(&node.change, &mut undo, &mut patches)?;
+                doc.apply_ready(node.change(), &mut undo, &mut patches)?;
                 undo.clear();
                 patches.clear();
             }

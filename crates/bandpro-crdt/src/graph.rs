@@ -11,8 +11,9 @@ use crate::change::{Change, Personal};
 use crate::error::Error;
 use crate::id::{ChangeHash, ReplicaId};
 
-/// One change as the graph keeps it: its metadata decoded, its ops left encoded (they are
-/// replayed only for time travel and sent only by sync).
+/// One change as the graph keeps it: its metadata decoded for the DAG queries, the change
+/// itself decoded on first use. A document opened from a snapshot holds only the changes'
+/// bytes until history is asked for (sync, time travel, log), so opening costs no replay.
 #[derive(Clone, Debug)]
 pub(crate) struct Node {
     pub(crate) hash: ChangeHash,
@@ -20,7 +21,35 @@ pub(crate) struct Node {
     pub(crate) replica: u32,
     pub(crate) start_op: u32,
     pub(crate) end_op: u32,
-    pub(crate) change: Change,
+    decoded: std::sync::OnceLock<Change>,
+    /// The change's encoding, kept only while it is not decoded yet.
+    encoded: Option<Box<[u8]>>,
+}
+
+impl Node {
+    /// The change; decodes it on first use if the node came from a snapshot.
+    pub(crate) fn change(&self) -> &Change {
+        self.decoded.get_or_init(|| {
+            let bytes = self.encoded.as_deref().expect("a node holds its change or its bytes");
+            // The snapshot was validated on load and its hashes checked against the log, so
+            // these bytes decode; a failure here is a broken invariant, not bad input.
+            Change::decode(bytes).expect("snapshot change bytes decode")
+        })
+    }
+
+    fn change_mut(&mut self) -> &mut Change {
+        self.change();
+        self.encoded = None;
+        self.decoded.get_mut().expect("just decoded")
+    }
+
+    /// The encoded change, for snapshots.
+    pub(crate) fn encoded(&self) -> Vec<u8> {
+        match &self.encoded {
+            Some(b) => b.to_vec(),
+            None => self.change().encode(),
+        }
+    }
 }
 
 /// A map from replica to the largest counter seen from it: summarises a set of changes that is
@@ -108,15 +137,40 @@ impl Graph {
             self.by_replica.resize_with(replica as usize + 1, Vec::new);
         }
         self.by_replica[replica as usize].push(i);
+        let decoded = std::sync::OnceLock::new();
+        let (hash, start_op, end_op) = (change.hash(), change.start_op(), change.end_op());
+        let _ = decoded.set(change);
+        self.nodes.push(Node { hash, deps, replica, start_op, end_op, decoded, encoded: None });
+        i
+    }
+
+    /// Adds a node from a snapshot: metadata and the change's bytes (decoded on first use).
+    pub(crate) fn push_encoded(
+        &mut self,
+        hash: ChangeHash,
+        deps: Vec<u32>,
+        replica: u32,
+        start_op: u32,
+        end_op: u32,
+        bytes: Box<[u8]>,
+    ) {
+        let i = self.nodes.len() as u32;
+        self.heads.retain(|h| !deps.contains(h));
+        self.heads.push(i);
+        self.index.insert(hash, i);
+        if self.by_replica.len() <= replica as usize {
+            self.by_replica.resize_with(replica as usize + 1, Vec::new);
+        }
+        self.by_replica[replica as usize].push(i);
         self.nodes.push(Node {
-            hash: change.hash(),
+            hash,
             deps,
             replica,
-            start_op: change.start_op(),
-            end_op: change.end_op(),
-            change,
+            start_op,
+            end_op,
+            decoded: std::sync::OnceLock::new(),
+            encoded: Some(bytes),
         });
-        i
     }
 
     /// Indices of the given hashes, or the first unknown one.
@@ -209,8 +263,8 @@ impl Graph {
     pub(crate) fn erase_personal(&mut self, mut pred: impl FnMut(&Change) -> bool) -> usize {
         let mut n = 0;
         for node in &mut self.nodes {
-            if matches!(node.change.personal(), Personal::Present { .. }) && pred(&node.change) {
-                node.change.erase_personal();
+            if matches!(node.change().personal(), Personal::Present { .. }) && pred(node.change()) {
+                node.change_mut().erase_personal();
                 n += 1;
             }
         }

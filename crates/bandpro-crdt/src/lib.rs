@@ -52,6 +52,7 @@ mod revert;
 mod seq;
 #[cfg(feature = "sim")]
 pub mod sim;
+mod snapshot;
 mod store;
 mod sync;
 mod transaction;
@@ -68,6 +69,7 @@ pub use graph::VersionVector;
 pub use id::{ChangeHash, ObjId, ROOT, ReplicaId};
 pub use patch::{Patch, PatchAction};
 pub use revert::Reverted;
+pub use snapshot::OpenInfo;
 pub use store::{MemoryStore, Store};
 pub use sync::{SyncMessage, SyncOptions, SyncState};
 pub use transaction::{Commit, Transaction};

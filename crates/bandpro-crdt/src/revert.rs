@@ -41,7 +41,7 @@ impl Document {
             return None;
         }
         let mut counter = node.start_op;
-        for op in node.change.ops() {
+        for op in node.change().ops() {
             if counter == id.counter {
                 return match &op.action {
                     OpAction::Put { value: OpValue::Scalar(s), .. } => Some(Ok(s.clone())),

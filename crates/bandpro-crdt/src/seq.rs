@@ -132,6 +132,18 @@ impl Fenwick {
     }
 }
 
+/// A run as a snapshot stores it.
+#[derive(Clone, Debug)]
+pub(crate) struct RunParts {
+    pub(crate) id: OpId,
+    pub(crate) len: u32,
+    pub(crate) origin_left: Option<OpId>,
+    pub(crate) origin_right: Option<OpId>,
+    pub(crate) content: u32,
+    pub(crate) deleted: bool,
+    pub(crate) mark: Option<OpId>,
+}
+
 /// A list or text: elements of type `T` in CRDT order.
 #[derive(Clone, Debug)]
 pub(crate) struct Seq<T> {
@@ -609,6 +621,88 @@ impl<T: Clone> Seq<T> {
                 .enumerate()
                 .map(move |(i, v)| (r.id.offset(i as u32), v))
         })
+    }
+
+    /// Every run in document order, tombstones included, for snapshots.
+    pub(crate) fn runs(&self) -> impl Iterator<Item = RunParts> + '_ {
+        self.blocks.iter().flat_map(|b| b.runs.iter()).map(|r| RunParts {
+            id: r.id,
+            len: r.len,
+            origin_left: r.origin_left,
+            origin_right: r.origin_right,
+            content: r.content,
+            deleted: r.deleted,
+            mark: r.mark,
+        })
+    }
+
+    /// The element store, for snapshots.
+    pub(crate) fn arena(&self) -> &[T] {
+        &self.arena
+    }
+
+    /// Rebuilds a sequence from a snapshot's runs and elements; every derived index is built
+    /// afresh, and runs that could not have come from a sequence are refused.
+    pub(crate) fn from_parts(runs: Vec<RunParts>, arena: Vec<T>) -> Result<Seq<T>, String> {
+        let mut seq = Seq { arena, ..Seq::default() };
+        seq.blocks.clear();
+        seq.block_pos.clear();
+        let mut seen = std::collections::HashSet::new();
+        for (k, chunk) in runs.chunks(MAX_RUNS / 2).enumerate() {
+            let mut block = Block { id: k as u32, runs: Vec::with_capacity(chunk.len()), visible: 0 };
+            for r in chunk {
+                let end = u64::from(r.content) + u64::from(r.len);
+                if r.len == 0 || end > seq.arena.len() as u64 || r.id.counter.checked_add(r.len).is_none() {
+                    return Err(format!("run {:?} is empty or outside its elements", r.id));
+                }
+                if !seen.insert(r.id) {
+                    return Err(format!("run {:?} appears twice", r.id));
+                }
+                let run = Run {
+                    id: r.id,
+                    len: r.len,
+                    origin_left: r.origin_left,
+                    origin_right: r.origin_right,
+                    content: r.content,
+                    deleted: r.deleted,
+                    mark: r.mark,
+                };
+                block.visible += run.visible();
+                seq.len += run.visible() as usize;
+                block.runs.push(run);
+            }
+            for r in &block.runs {
+                let rep = r.id.replica as usize;
+                if seq.index.len() <= rep {
+                    seq.index.resize_with(rep + 1, BTreeMap::new);
+                }
+                seq.index[rep].insert(r.id.counter, block.id);
+            }
+            seq.block_pos.push(k as u32);
+            seq.blocks.push(block);
+        }
+        if seq.blocks.is_empty() {
+            seq.blocks.push(Block { id: 0, runs: Vec::new(), visible: 0 });
+            seq.block_pos.push(0);
+        }
+        // Runs of one replica must not overlap, or id lookups would be ambiguous.
+        for (rep, map) in seq.index.iter().enumerate() {
+            let mut prev_end = 0u64;
+            for (&start, &block) in map {
+                let pos = seq.block_pos[block as usize] as usize;
+                let r = seq.blocks[pos]
+                    .runs
+                    .iter()
+                    .find(|r| r.id.replica as usize == rep && r.id.counter == start);
+                let len = r.map_or(0, |r| r.len);
+                if u64::from(start) < prev_end {
+                    return Err("runs of one replica overlap".into());
+                }
+                prev_end = u64::from(start) + u64::from(len);
+            }
+        }
+        seq.fenwick = Fenwick::build(seq.blocks.iter().map(|b| u64::from(b.visible)));
+        Ok(seq)
     }
 
     /// The number of runs, for tests of run-length encoding.

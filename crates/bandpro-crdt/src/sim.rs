@@ -195,13 +195,17 @@ impl Sim {
         self.apply_patches(r, &commit.patches);
     }
 
-    /// Saves a replica and loads it back as the same replica, as a restart would; waiting
-    /// changes are kept by the app across the restart, so they are re-offered.
+    /// Saves a replica and loads it back as the same replica, as a restart would (alternately
+    /// from the saved log and from a snapshot); waiting changes are kept by the app across the
+    /// restart, so they are re-offered.
     fn reload(&mut self, r: usize) {
         let doc = &self.replicas[r].doc;
-        let saved = doc.save();
         let pending: Vec<Change> = doc.pending_changes().to_vec();
-        let mut loaded = Document::load_as(&saved, doc.replica()).expect("a saved document loads");
+        let mut loaded = if self.steps % 2 == 0 {
+            Document::load_as(&doc.save(), doc.replica()).expect("a saved document loads")
+        } else {
+            Document::from_snapshot(&doc.snapshot(), doc.replica()).expect("a snapshot loads")
+        };
         assert_eq!(loaded.hydrate(&ROOT).unwrap(), doc.hydrate(&ROOT).unwrap(), "reload changed the state");
         assert_eq!(loaded.heads(), doc.heads());
         assert!(loaded.apply_changes(pending).expect("re-offered changes").is_empty());
@@ -353,6 +357,11 @@ impl Sim {
             assert!(patches.is_empty(), "re-applying known changes produced patches");
             assert_eq!(rep.doc.hydrate(&ROOT).unwrap(), first);
         }
+        // A snapshot gives the same document, and its lazily decoded history is complete.
+        let snap =
+            Document::from_snapshot(&self.replicas[0].doc.snapshot(), ReplicaId::from_u128(99)).unwrap();
+        assert_eq!(snap.hydrate(&ROOT).unwrap(), first);
+        assert_eq!(snap.save(), self.replicas[0].doc.save());
         // Saving and loading gives the same document and heads.
         let saved = self.replicas[0].doc.save();
         let loaded = Document::load(&saved).expect("a saved document loads");

@@ -5,5 +5,6 @@ mod hostile;
 mod laws;
 mod rejections;
 mod scenarios;
+mod snapshot;
 mod store;
 mod sync;
