@@ -201,7 +201,7 @@ impl Sim {
     fn reload(&mut self, r: usize) {
         let doc = &self.replicas[r].doc;
         let pending: Vec<Change> = doc.pending_changes().to_vec();
-        let mut loaded = if self.steps % 2 == 0 {
+        let mut loaded = if self.steps.is_multiple_of(2) {
             Document::load_as(&doc.save(), doc.replica()).expect("a saved document loads")
         } else {
             Document::from_snapshot(&doc.snapshot(), doc.replica()).expect("a snapshot loads")
