@@ -21,7 +21,7 @@ pub(crate) struct Node {
     pub(crate) replica: u32,
     pub(crate) start_op: u32,
     pub(crate) end_op: u32,
-    decoded: std::sync::OnceLock<Change>,
+    decoded: std::sync::OnceLock<Box<Change>>,
     /// The change's encoding, kept only while it is not decoded yet.
     encoded: Option<Box<[u8]>>,
 }
@@ -31,16 +31,16 @@ impl Node {
     pub(crate) fn change(&self) -> &Change {
         self.decoded.get_or_init(|| {
             let bytes = self.encoded.as_deref().expect("a node holds its change or its bytes");
-            // The snapshot was validated on load and its hashes checked against the log, so
-            // these bytes decode; a failure here is a broken invariant, not bad input.
-            Change::decode(bytes).expect("snapshot change bytes decode")
+            // These bytes were made by `Change::encode` of a change that was checked when it
+            // was applied (or come from a validated snapshot), so they decode.
+            Box::new(Change::decode(bytes).expect("stored change bytes decode"))
         })
     }
 
     fn change_mut(&mut self) -> &mut Change {
         self.change();
         self.encoded = None;
-        self.decoded.get_mut().expect("just decoded")
+        self.decoded.get_mut().expect("just decoded").as_mut()
     }
 
     /// The encoded change, for snapshots.
@@ -137,10 +137,11 @@ impl Graph {
             self.by_replica.resize_with(replica as usize + 1, Vec::new);
         }
         self.by_replica[replica as usize].push(i);
-        let decoded = std::sync::OnceLock::new();
+        // Keep only the bytes: a change is small encoded and large decoded, and most are never
+        // read again (only sync, history and time travel decode them).
         let (hash, start_op, end_op) = (change.hash(), change.start_op(), change.end_op());
-        let _ = decoded.set(change);
-        self.nodes.push(Node { hash, deps, replica, start_op, end_op, decoded, encoded: None });
+        let encoded = Some(change.encode().into_boxed_slice());
+        self.nodes.push(Node { hash, deps, replica, start_op, end_op, decoded: std::sync::OnceLock::new(), encoded });
         i
     }
 
