@@ -365,7 +365,7 @@ impl<'a> ScoreTx<'a> {
         let tx = &mut self.tx;
         tx.put(obj, DURATION, e.duration.to_string())?;
         tx.put(obj, NOTES, encode_notes(&e.kind))?;
-        if e.staff != 1 {
+        if e.staff != 0 {
             tx.put(obj, STAFF, i64::from(e.staff))?;
         }
         if !e.tuplets.is_empty() {
@@ -577,10 +577,11 @@ impl<'a> ScoreTx<'a> {
         self.put_or_delete(event, LYRICS, v)
     }
 
-    /// Sets the staff (1-based) an event is written on.
+    /// Sets the staff an event is written on (0-based, as [`Event::staff`]: piano right hand
+    /// 0, left hand 1).
     pub fn set_staff(&mut self, event: EventId, staff: u8) -> Result<()> {
         let obj = self.event_obj(event)?;
-        if staff == 1 {
+        if staff == 0 {
             self.tx.delete(&obj, STAFF)?;
         } else {
             self.tx.put(&obj, STAFF, i64::from(staff))?;

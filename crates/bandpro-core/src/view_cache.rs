@@ -308,7 +308,8 @@ impl Cache {
                 _ => bad = Some("duration"),
             },
             NOTES => notes = str_of(&v).unwrap_or_default().to_owned(),
-            STAFF => event.staff = v.as_int().unwrap_or(1).clamp(1, 8) as u8,
+            // 0-based, as `Event::staff`; absent means staff 0.
+            STAFF => event.staff = v.as_int().unwrap_or(0).clamp(0, 15) as u8,
             TUPLETS => match str_of(&v).map(decode_tuplets) {
                 Some(Ok(t)) => event.tuplets = t,
                 _ => bad = Some("tuplets"),

@@ -307,3 +307,18 @@ fn importing_a_file_sets_its_title_once_and_keeps_fields_the_file_lacks() {
     assert_eq!(one.metadata_changed, 1);
     assert_eq!(s.file_metadata().title.as_deref(), Some("Aria"));
 }
+
+#[test]
+fn staves_are_zero_based_so_a_file_imports_once_and_a_piano_keeps_its_left_hand() {
+    let mut s = Score::new(ReplicaId::from_u128(1)).unwrap();
+    let mut file =
+        bandpro_music::SimpleScore::from_text("4/4", "C major", &[("piano", &["C5:1", "C3:1"])]).unwrap();
+    file.events_mut(0, 0, 1).unwrap()[0].staff = 1;
+    s.import_view("ann", "import", &file).unwrap();
+    assert_eq!((s.events(0, 0, 0)[0].staff, s.events(0, 0, 1)[0].staff), (0, 1));
+    let (again, _) = s.import_view("ann", "again", &file).unwrap();
+    assert!(again.is_empty(), "re-importing the same file changes nothing: {again:?}");
+    let id = s.events(0, 0, 1)[0].id;
+    s.edit("ann", "", |tx| tx.set_staff(id, 0)).unwrap();
+    assert_eq!(s.events(0, 0, 1)[0].staff, 0);
+}
