@@ -49,21 +49,48 @@ pub struct EventBlame {
     pub blame: Blame,
 }
 
+/// Which of two touches is later: by Lamport time (op counter), ties by replica id. This is the
+/// order in which concurrent writes to one field resolve, so blame names the change whose value
+/// the score shows, whatever order the changes were applied in.
+fn later(a: (u32, bandpro_crdt::ReplicaId), b: (u32, bandpro_crdt::ReplicaId)) -> bool {
+    a > b
+}
+
 impl Repository {
     /// The change that last touched measure `measure` of the checked-out score (its signatures,
     /// or any of its events).
     pub fn blame_measure(&self, measure: usize) -> Result<Option<Blame>> {
         let doc = self.score().document();
-        let changes: Vec<&Change> = doc.changes().collect();
-        Ok(changes.into_iter().rev().find(|c| self.touched(c).0.contains(&measure)).map(Blame::of))
+        let mut best: Option<((u32, bandpro_crdt::ReplicaId), &Change)> = None;
+        for c in doc.changes() {
+            for (obj, counter) in Repository::touches(c) {
+                if self.score().place_of(&obj).is_some_and(|(_, m)| m == measure) {
+                    let key = (counter, c.replica());
+                    if best.is_none_or(|(k, _)| later(key, k)) {
+                        best = Some((key, c));
+                    }
+                }
+            }
+        }
+        Ok(best.map(|(_, c)| Blame::of(c)))
     }
 
     /// The change that last touched an event (created it or changed one of its fields).
     pub fn blame_event(&self, event: EventId) -> Result<Option<Blame>> {
         let Some(obj) = self.score().event_object(event) else { return Ok(None) };
         let doc = self.score().document();
-        let changes: Vec<&Change> = doc.changes().collect();
-        Ok(changes.into_iter().rev().find(|c| Repository::objects_of(c).contains(&obj)).map(Blame::of))
+        let mut best: Option<((u32, bandpro_crdt::ReplicaId), &Change)> = None;
+        for c in doc.changes() {
+            for (o, counter) in Repository::touches(c) {
+                if o == obj {
+                    let key = (counter, c.replica());
+                    if best.is_none_or(|(k, _)| later(key, k)) {
+                        best = Some((key, c));
+                    }
+                }
+            }
+        }
+        Ok(best.map(|(_, c)| Blame::of(c)))
     }
 
     /// The blame of every event in `measures`, optionally of one part, in one pass over
@@ -85,18 +112,27 @@ impl Repository {
                 }
             }
         }
-        let mut out = Vec::new();
-        let changes: Vec<&Change> = score.document().changes().collect();
-        for c in changes.into_iter().rev() {
-            if wanted.is_empty() {
-                break;
-            }
-            for obj in Repository::objects_of(c) {
-                if let Some((measure, part, voice, event)) = wanted.remove(&obj) {
-                    out.push(EventBlame { measure, part, voice, event, blame: Blame::of(c) });
+        let mut best: HashMap<ObjId, ((u32, bandpro_crdt::ReplicaId), &Change)> = HashMap::new();
+        for c in score.document().changes() {
+            for (obj, counter) in Repository::touches(c) {
+                if wanted.contains_key(&obj) {
+                    let key = (counter, c.replica());
+                    match best.get(&obj) {
+                        Some((k, _)) if !later(key, *k) => {}
+                        _ => {
+                            best.insert(obj, (key, c));
+                        }
+                    }
                 }
             }
         }
+        let mut out: Vec<EventBlame> = best
+            .into_iter()
+            .map(|(obj, (_, c))| {
+                let (measure, part, voice, event) = wanted[&obj];
+                EventBlame { measure, part, voice, event, blame: Blame::of(c) }
+            })
+            .collect();
         out.sort_by_key(|b| (b.measure, b.part, b.voice));
         Ok(out)
     }

@@ -317,7 +317,13 @@ pub fn forecast(ours: &Score, theirs: &Score) -> Result<Forecast> {
             winner,
             why,
         };
-        items.push(ForecastItem { object: Some(*obj), ..item(kind, place, voice, suggestion) });
+        // Name the people who wrote this field, not everyone on each side.
+        items.push(ForecastItem {
+            object: Some(*obj),
+            ours_author: ow[k].0.clone().or_else(|| oa.clone()),
+            theirs_author: tw[k].0.clone().or_else(|| ta.clone()),
+            ..item(kind, place, voice, suggestion)
+        });
     }
 
     // Edits of what the other side deleted.

@@ -354,6 +354,12 @@ impl Repository {
 
     /// The objects a change's ops address or create.
     pub(crate) fn objects_of(c: &Change) -> Vec<ObjId> {
+        Self::touches(c).into_iter().map(|(obj, _)| obj).collect()
+    }
+
+    /// The objects a change's ops address, create or delete, each with the counter (Lamport
+    /// time) of the op that touched it.
+    pub(crate) fn touches(c: &Change) -> Vec<(ObjId, u32)> {
         let ext = |r: bandpro_crdt::RefId| ObjId::Id {
             replica: c.replicas()[r.replica as usize],
             counter: r.counter,
@@ -362,14 +368,16 @@ impl Repository {
         let mut counter = c.start_op();
         for op in c.ops() {
             if let ObjRef::Id(r) = op.obj {
-                out.push(ext(r));
+                out.push((ext(r), counter));
             }
             match &op.action {
                 // An insert or a put creates an object named by its own id.
                 OpAction::Insert { .. } | OpAction::Put { .. } => {
-                    out.push(ObjId::Id { replica: c.replica(), counter });
+                    out.push((ObjId::Id { replica: c.replica(), counter }, counter));
                 }
-                OpAction::Delete { target, .. } | OpAction::Restore { target, .. } => out.push(ext(*target)),
+                OpAction::Delete { target, .. } | OpAction::Restore { target, .. } => {
+                    out.push((ext(*target), counter))
+                }
                 _ => {}
             }
             counter += op.width() as u32;

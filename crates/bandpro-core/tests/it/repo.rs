@@ -246,3 +246,30 @@ fn committing_a_file_moves_the_branch_and_a_detached_head_refuses_it() {
     assert_eq!(repo.import_file("ann", "again", &file, &meta).unwrap_err(), Error::Detached);
     assert_eq!(repo.heads(), heads);
 }
+
+#[test]
+fn blame_names_the_change_whose_value_won_whatever_the_merge_order() {
+    for merge_bob_first in [true, false] {
+        let mut repo = Repository::init(Box::new(MemoryStore::new())).unwrap();
+        chorale(&mut repo);
+        let note = repo.score().events(0, 1, 0)[0].id;
+        for (who, pitch) in [("alice", "B3"), ("bob", "G3")] {
+            repo.checkout("main").unwrap();
+            repo.branch(who).unwrap();
+            repo.checkout(who).unwrap();
+            repo.edit(who, "my note", |tx| tx.set_pitch(note, p(pitch))).unwrap();
+        }
+        repo.checkout("main").unwrap();
+        let order = if merge_bob_first { ["bob", "alice"] } else { ["alice", "bob"] };
+        for who in order {
+            repo.merge(who, "copyist", "merge").unwrap();
+        }
+        let shown = repo.score().event(note).unwrap().notes()[0].pitch.to_string();
+        let blamed = repo.blame_event(note).unwrap().unwrap().author.unwrap();
+        let expected = if shown == "B3" { "alice" } else { "bob" };
+        assert_eq!(blamed, expected, "shown {shown}, merge order {order:?}");
+        let per_event = repo.blame_events(1..2, Some(0)).unwrap();
+        let mine = per_event.iter().find(|b| b.event == note).unwrap();
+        assert_eq!(mine.blame.author.as_deref(), Some(expected));
+    }
+}
