@@ -141,7 +141,15 @@ impl Graph {
         // read again (only sync, history and time travel decode them).
         let (hash, start_op, end_op) = (change.hash(), change.start_op(), change.end_op());
         let encoded = Some(change.encode().into_boxed_slice());
-        self.nodes.push(Node { hash, deps, replica, start_op, end_op, decoded: std::sync::OnceLock::new(), encoded });
+        self.nodes.push(Node {
+            hash,
+            deps,
+            replica,
+            start_op,
+            end_op,
+            decoded: std::sync::OnceLock::new(),
+            encoded,
+        });
         i
     }
 
