@@ -286,9 +286,10 @@ impl FromStr for ChordSymbol {
         let bad = || Error::InvalidChordSymbol(s.to_string());
         let s = s.trim();
         let mut chars = s.char_indices();
-        chars.next().ok_or_else(bad)?;
-        // Root: letter plus accidentals.
-        let mut end = 1;
+        // Root: letter plus accidentals (the first character may be any character, so the
+        // root ends after its whole UTF-8 encoding, not after one byte).
+        let (_, first) = chars.next().ok_or_else(bad)?;
+        let mut end = first.len_utf8();
         for (i, c) in chars {
             if matches!(c, '#' | 'b' | '♯' | '♭') {
                 end = i + c.len_utf8();

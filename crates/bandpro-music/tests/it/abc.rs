@@ -183,3 +183,20 @@ fn dump_abc() {
         }
     }
 }
+
+/// Found by the `abc_read` fuzz target: a chord symbol starting with a multi-byte character was
+/// sliced inside that character. Reading it must not panic.
+#[test]
+fn fuzz_crash_chord_symbol_with_a_multibyte_first_character() {
+    let bytes: &[u8] = &[
+        88, 58, 49, 10, 84, 58, 10, 124, 34, 1, 0, 0, 64, 34, 34, 61, 35, 34, 0, 49, 0, 0, 0, 0, 34, 1, 0, 0,
+        64, 34, 34, 61, 35, 34, 0, 49, 0, 12, 34, 206, 184, 65, 34, 101, 101, 101, 101, 101, 101, 101, 101,
+        101, 101, 101, 101, 101, 101, 1, 0, 0, 0, 0, 0, 0, 0, 101, 101, 101, 101, 101, 88, 58, 49, 10, 84,
+        58, 84, 15, 0, 10, 34, 71, 46, 0, 0, 0, 34, 91, 71, 66, 93, 51, 32, 40, 51, 65, 66, 96, 32, 100, 62,
+        101, 124, 124, 93, 0, 0, 0, 0, 0, 101, 101, 101, 101, 101, 101, 101, 101, 101, 101, 58, 0, 34, 12,
+        65, 71, 71, 34, 34, 61, 35, 34, 0, 32, 71, 65, 66, 103, 65, 100, 100, 51, 61, 49,
+    ];
+    let text = String::from_utf8_lossy(bytes);
+    let _ = bandpro_music::formats::abc::read_book(&text);
+    assert!("θA".parse::<bandpro_music::ChordSymbol>().is_err());
+}

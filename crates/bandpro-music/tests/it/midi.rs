@@ -229,3 +229,16 @@ fn broken_midi_is_an_error_with_a_byte_offset() {
         let _ = midi::read(&b);
     }
 }
+
+/// Found by the `midi_read` fuzz target: an SMPTE division with frame-rate byte -128 made
+/// midly negate an `i8` with overflow. It must be a positioned error, not a panic.
+#[test]
+fn fuzz_crash_smpte_frame_rate_minus_128_is_an_error() {
+    let bytes: &[u8] = &[
+        77, 84, 104, 100, 0, 0, 0, 6, 0, 1, 163, 96, 128, 65, 0, 0, 255, 47, 0, 0, 0, 61, 0, 255, 81, 3, 7,
+        161, 32, 0, 255, 88, 4, 4, 2, 24, 8, 0, 255, 89, 2, 0, 0, 0, 144, 60, 80, 131, 96, 128, 60, 0, 0,
+        144, 62, 4, 4, 2, 24, 8, 0, 255, 89, 64, 80, 131, 96, 128, 63, 255, 255, 144, 65, 80, 163, 96, 128,
+        65, 0, 0, 255, 47, 0,
+    ];
+    assert!(bandpro_music::formats::midi::read(bytes).is_err());
+}

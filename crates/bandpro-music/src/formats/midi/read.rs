@@ -121,6 +121,19 @@ fn bpm_of(us: u32) -> Rational {
 
 /// Check the chunk structure, so that a truncated or damaged file is an error naming the byte
 /// where it breaks (the event decoder forgives a lot).
+/// Refuses an SMPTE time division whose frame-rate byte is -128: midly 0.5 negates it as an
+/// `i8`, which overflows (a panic with overflow checks on). Real files use -24, -25, -29 or -30.
+fn check_timing(bytes: &[u8]) -> Result<()> {
+    let Some(start) = bytes.windows(4).take(64).position(|w| w == b"MThd") else { return Ok(()) };
+    if let Some(&[hi, _]) =
+        bytes.get(start + 12..start + 14).map(|d| <&[u8; 2]>::try_from(d).expect("two bytes"))
+        && hi == 0x80
+    {
+        return Err(format_err(start + 12, "invalid SMPTE frame rate in the header".to_owned()));
+    }
+    Ok(())
+}
+
 fn check_chunks(bytes: &[u8], report: &mut ImportReport) -> Result<()> {
     if !bytes.starts_with(b"MThd") {
         return Ok(());
@@ -173,8 +186,12 @@ pub(crate) fn read(bytes: &[u8], options: &MidiOptions) -> Result<(SimpleScore, 
     }
     let mut report = ImportReport::new(FORMAT);
     check_chunks(bytes, &mut report)?;
-    let (header, mut tracks) =
-        midly::parse(bytes).map_err(|e| format_err(0, format!("not a Standard MIDI File: {e}")))?;
+    check_timing(bytes)?;
+    // midly is a third-party parser: a panic in it must not take down the caller, so it is
+    // contained here and reported like any other bad input.
+    let parsed = std::panic::catch_unwind(|| midly::parse(bytes))
+        .map_err(|_| format_err(0, "the MIDI parser failed on this file".to_owned()))?;
+    let (header, mut tracks) = parsed.map_err(|e| format_err(0, format!("not a Standard MIDI File: {e}")))?;
     report.version = Some(
         match header.format {
             midly::Format::SingleTrack => "0",
