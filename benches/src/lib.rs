@@ -9,6 +9,9 @@
 //! - [`memory`] measures peak resident memory.
 //! - [`runner`] runs one workload on one engine by name and reports its metrics.
 //! - [`report`] turns the measurements back into Markdown tables.
+//! - [`storage`], [`music`] and [`score_edit`] hold BandPro-only workloads and metrics: saving,
+//!   loading and syncing documents (issue 4), analysis, validation and MusicXML (issues 3 and 5),
+//!   and the collaborative score and its repository (issues 6 and 7).
 //!
 //! ```no_run
 //! use bandpro_benches::runner::{self, Sizes};
@@ -23,7 +26,10 @@
 
 pub mod engines;
 pub mod memory;
+pub mod music;
 pub mod report;
 pub mod runner;
+pub mod score_edit;
+pub mod storage;
 pub mod trace;
 pub mod workload;

@@ -7,12 +7,28 @@ use crate::engines::bandpro::Bandpro;
 use crate::engines::diamond_types::{self, DiamondDoc};
 use crate::engines::loro::{LoroListDoc, LoroTextDoc};
 use crate::engines::yrs::{YrsArray, YrsText};
+use crate::music::MusicSize;
+use crate::score_edit::EditSize;
 use crate::trace::Trace;
 use crate::workload::{self, Measured, MergeSize, ScoreSize, TextEngine};
 
 /// Every workload, in the order `all` runs them.
-pub const WORKLOADS: [&str; 5] =
-    ["trace:automerge-paper", "trace:seph-blog1", "trace:friendsforever", "score-like", "concurrent-merge"];
+pub const WORKLOADS: [&str; 10] = [
+    "trace:automerge-paper",
+    "trace:seph-blog1",
+    "trace:friendsforever",
+    "score-like",
+    "concurrent-merge",
+    "sync-one-edit",
+    "music",
+    "formats",
+    "score-edit",
+    "repo",
+];
+
+/// The workloads only BandPro runs (BandPro's own music, score and repository APIs, and its
+/// sync protocol).
+pub const BANDPRO_ONLY: [&str; 5] = ["sync-one-edit", "music", "formats", "score-edit", "repo"];
 
 /// How big each workload is.
 #[derive(Clone, Copy, Debug)]
@@ -23,6 +39,14 @@ pub struct Sizes {
     pub score: ScoreSize,
     /// The concurrent-merge workload.
     pub merge: MergeSize,
+    /// Notes of the list in sync-one-edit.
+    pub sync_notes: usize,
+    /// The generated score of music and formats.
+    pub music: MusicSize,
+    /// The score-edit workload.
+    pub edit: EditSize,
+    /// The repo workload.
+    pub repo: EditSize,
 }
 
 impl Sizes {
@@ -31,6 +55,10 @@ impl Sizes {
         trace_txns: None,
         score: ScoreSize { items: 100_000, updates: 10_000 },
         merge: MergeSize { base: 10_000, edits: 5_000 },
+        sync_notes: 10_000,
+        music: MusicSize { parts: 40, measures: 500, iters: 5 },
+        edit: EditSize { score: MusicSize { parts: 40, measures: 500, iters: 1 }, edits: 10_000, undos: 100 },
+        repo: EditSize { score: MusicSize { parts: 40, measures: 500, iters: 1 }, edits: 1_000, undos: 0 },
     };
 
     /// Reduced sizes for criterion and tests.
@@ -38,11 +66,19 @@ impl Sizes {
         trace_txns: Some(5_000),
         score: ScoreSize { items: 2_000, updates: 500 },
         merge: MergeSize { base: 1_000, edits: 500 },
+        sync_notes: 1_000,
+        music: MusicSize { parts: 8, measures: 40, iters: 3 },
+        edit: EditSize { score: MusicSize { parts: 8, measures: 40, iters: 1 }, edits: 200, undos: 20 },
+        repo: EditSize { score: MusicSize { parts: 8, measures: 40, iters: 1 }, edits: 50, undos: 0 },
     };
 }
 
-/// Whether `engine` runs `workload` (diamond-types has no maps, so no score-like).
+/// Whether `engine` runs `workload` (diamond-types has no maps, so no score-like; the
+/// [`BANDPRO_ONLY`] workloads run on bandpro alone).
 pub fn supports(workload: &str, engine: &str) -> bool {
+    if BANDPRO_ONLY.contains(&workload) {
+        return engine == "bandpro";
+    }
     !(engine == "diamond-types" && workload == "score-like")
 }
 
@@ -121,21 +157,42 @@ pub fn run(workload: &str, engine: &str, sizes: &Sizes) -> Result<Vec<(String, f
     }
     if workload.starts_with("trace:") {
         let trace = load_trace(workload, sizes)?;
+        if engine == "bandpro" && !trace.concurrent {
+            // Issue 4: also the saved document's size, save and load times and snapshots.
+            let (m, storage) = crate::storage::trace_storage(&trace)?;
+            let mut out = trace_metrics(m);
+            out.extend(storage);
+            return Ok(out);
+        }
         return run_trace(&trace, engine).map(trace_metrics);
     }
     match workload {
         "score-like" => {
-            let m = run_score(engine, sizes.score)?;
+            let (m, storage) = if engine == "bandpro" {
+                crate::storage::score_storage(sizes.score)?
+            } else {
+                (run_score(engine, sizes.score)?, Vec::new())
+            };
             let mut out = vec![("total_ns".to_owned(), m.elapsed.as_nanos() as f64)];
             if let Some(rss) = m.peak_rss {
                 out.push(("peak_rss_bytes".to_owned(), rss as f64));
             }
+            out.extend(storage);
             Ok(out)
         }
         "concurrent-merge" => {
             let m = run_merge(engine, sizes.merge)?;
-            Ok(vec![("merge_ns".to_owned(), m.elapsed.as_nanos() as f64)])
+            let mut out = vec![("merge_ns".to_owned(), m.elapsed.as_nanos() as f64)];
+            if engine == "bandpro" {
+                out.extend(crate::storage::merge_sync_bytes(sizes.merge)?);
+            }
+            Ok(out)
         }
+        "sync-one-edit" => crate::storage::sync_one_edit(sizes.sync_notes),
+        "music" => crate::music::music(sizes.music),
+        "formats" => crate::music::formats(sizes.music),
+        "score-edit" => crate::score_edit::score_edit(sizes.edit),
+        "repo" => crate::score_edit::repo(sizes.repo),
         _ => Err(format!("unknown workload {workload:?}; known: {}, all", WORKLOADS.join(", "))),
     }
 }

@@ -139,6 +139,11 @@ fn check_text(what: &str, got: &str, want: &str) -> Result<(), String> {
 
 /// Replays a sequential trace: every txn in order on one document. Checks the end text.
 pub fn sequential_trace<E: TextEngine>(trace: &Trace) -> Result<Measured, String> {
+    sequential_trace_doc::<E>(trace).map(|(_, m)| m)
+}
+
+/// [`sequential_trace`], also returning the document.
+pub fn sequential_trace_doc<E: TextEngine>(trace: &Trace) -> Result<(E, Measured), String> {
     let (doc, m) = measure(|| {
         let mut doc = E::create(&trace.start);
         for txn in &trace.txns {
@@ -149,7 +154,7 @@ pub fn sequential_trace<E: TextEngine>(trace: &Trace) -> Result<Measured, String
     if let Some(end) = &trace.end {
         check_text(&trace.name, &doc.text(), end)?;
     }
-    Ok(m)
+    Ok((doc, m))
 }
 
 /// For each txn of a concurrent trace, the number of each agent's txns in its history
@@ -270,6 +275,20 @@ pub fn score_updates(size: ScoreSize) -> Vec<(usize, i64)> {
 /// Appends `items` notes one transaction each, then updates random pitches. Checks every pitch
 /// against a plain model.
 pub fn score_like<E: ScoreEngine>(size: ScoreSize) -> Result<Measured, String> {
+    score_like_doc::<E>(size).map(|(_, m)| m)
+}
+
+/// The pitches the score-like workload must end with.
+pub fn score_like_model(size: ScoreSize) -> Vec<i64> {
+    let mut model: Vec<i64> = (0..size.items).map(|i| note(i).pitch).collect();
+    for &(i, p) in &score_updates(size) {
+        model[i] = p;
+    }
+    model
+}
+
+/// [`score_like`], also returning the document.
+pub fn score_like_doc<E: ScoreEngine>(size: ScoreSize) -> Result<(E, Measured), String> {
     let updates = score_updates(size);
     let mut model: Vec<i64> = (0..size.items).map(|i| note(i).pitch).collect();
     for &(i, p) in &updates {
@@ -294,7 +313,7 @@ pub fn score_like<E: ScoreEngine>(size: ScoreSize) -> Result<Measured, String> {
             model.len()
         ));
     }
-    Ok(m)
+    Ok((doc, m))
 }
 
 /// Sizes of the concurrent-merge workload.
@@ -332,7 +351,8 @@ pub fn list_edits(seed: u64, mut len: usize, n: usize) -> Vec<ListEdit> {
         .collect()
 }
 
-fn apply_list_edits<E: ListEngine>(doc: &mut E, edits: &[ListEdit]) {
+/// Applies list edits in order, one transaction each.
+pub fn apply_list_edits<E: ListEngine>(doc: &mut E, edits: &[ListEdit]) {
     for e in edits {
         match *e {
             ListEdit::Insert(i, v) => doc.insert(i, v),
@@ -375,4 +395,19 @@ pub fn concurrent_merge<E: ListEngine>(size: MergeSize) -> Result<Measured, Stri
         return Err(format!("concurrent-merge: merged length {} outside {min}..={max}", va.len()));
     }
     Ok(m)
+}
+
+/// Runs `f` `iters` times (at least once) and returns the median of its times in nanoseconds,
+/// with the last result: for operations too quick to time once in a noisy process.
+pub fn median_ns<T>(iters: usize, mut f: impl FnMut() -> T) -> (f64, T) {
+    let mut times = Vec::with_capacity(iters.max(1));
+    let mut last = None;
+    for _ in 0..iters.max(1) {
+        let start = Instant::now();
+        let out = f();
+        times.push(start.elapsed().as_nanos() as f64);
+        last = Some(out);
+    }
+    times.sort_by(f64::total_cmp);
+    (times[times.len() / 2], last.expect("at least one run"))
 }
