@@ -22,8 +22,17 @@ pub struct MusicSize {
     pub iters: usize,
 }
 
-/// The test-suite folder of issue 5.
-pub const SUITE_DIR: &str = "/work/shared/musicxml-testsuite/xmlFiles";
+/// Where the MusicXML test suite sits inside `shared/`.
+pub const SUITE_DIR: &str = "musicxml-testsuite/xmlFiles";
+
+/// The test-suite folder: `$BANDPRO_MUSICXML_SUITE`, or `shared/musicxml-testsuite/xmlFiles`
+/// beside the repository.
+pub fn suite_dir() -> std::path::PathBuf {
+    match std::env::var_os("BANDPRO_MUSICXML_SUITE") {
+        Some(p) => p.into(),
+        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared").join(SUITE_DIR),
+    }
+}
 
 /// The generated score of issues 3, 5, 6 and 7.
 pub fn score(size: MusicSize) -> SimpleScore {
@@ -105,13 +114,14 @@ pub fn formats(size: MusicSize) -> Result<Vec<(String, f64)>, String> {
             }
         }
     }
-    let mut files: Vec<(std::path::PathBuf, Vec<u8>)> = std::fs::read_dir(SUITE_DIR)
-        .map_err(|e| format!("{SUITE_DIR}: {e}"))?
+    let dir = suite_dir();
+    let mut files: Vec<(std::path::PathBuf, Vec<u8>)> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.is_file() && matches!(ext(p), "xml" | "musicxml" | "mxl"))
         .map(|p| std::fs::read(&p).map(|b| (p, b)))
         .collect::<Result<_, _>>()
-        .map_err(|e| format!("{SUITE_DIR}: {e}"))?;
+        .map_err(|e| format!("{}: {e}", dir.display()))?;
     files.sort();
     // The file that is not well-formed on purpose: found once, outside the timing.
     let failing: Vec<usize> =
