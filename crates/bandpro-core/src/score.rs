@@ -200,15 +200,19 @@ impl Score {
     /// Validates the whole score from scratch.
     pub fn revalidate_all(&mut self) {
         self.diagnostics = validate::validate(&*self, &self.config);
+        self.diagnostics.sort_by_key(diag_order);
     }
 
+    /// Re-checks the measures an edit of `measures` can affect and splices the result in
+    /// place: diagnostics stay sorted by measure, so only the affected stretch is replaced
+    /// (sorting them all again on every edit dominated a note edit on a large score).
     fn revalidate(&mut self, measures: Range<usize>) {
         let range = validate::affected_measures(measures, self.measure_count());
-        self.diagnostics.retain(|d| !range.contains(&d.location.measure));
-        let fresh = validate::validate_measures(&*self, range, &self.config);
-        self.diagnostics.extend(fresh);
-        self.diagnostics
-            .sort_by_key(|d| (d.location.measure, d.location.part, d.location.voice, d.location.onset));
+        let mut fresh = validate::validate_measures(&*self, range.clone(), &self.config);
+        fresh.sort_by_key(diag_order);
+        let start = self.diagnostics.partition_point(|d| d.location.measure < range.start);
+        let end = self.diagnostics.partition_point(|d| d.location.measure < range.end);
+        self.diagnostics.splice(start..end, fresh);
     }
 
     /// Makes one change: every edit in `f` applies together, or none does.
@@ -516,6 +520,11 @@ fn field_name(key: &str) -> &'static str {
         STAVES => "staves",
         _ => "field",
     }
+}
+
+/// The order diagnostics are kept in: by place in the score.
+fn diag_order(d: &Diagnostic) -> (usize, usize, usize, Rational) {
+    (d.location.measure, d.location.part, d.location.voice, d.location.onset)
 }
 
 /// The 1-based beat of an onset, counting in the time signature's beat unit.
