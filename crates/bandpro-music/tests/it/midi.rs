@@ -242,3 +242,19 @@ fn fuzz_crash_smpte_frame_rate_minus_128_is_an_error() {
     ];
     assert!(bandpro_music::formats::midi::read(bytes).is_err());
 }
+
+/// Found by the `midi_read` fuzz target after the first fix: midly parses a second `MThd`
+/// chunk later in the file too, with the same overflow.
+#[test]
+fn fuzz_crash_second_header_chunk_with_bad_smpte_rate_is_an_error() {
+    let bytes: &[u8] = &[
+        77, 84, 104, 100, 0, 0, 0, 6, 0, 1, 0, 1, 1, 224, 77, 84, 114, 107, 0, 0, 0, 61, 0, 255, 81, 3, 7,
+        161, 32, 0, 255, 88, 4, 4, 2, 24, 8, 0, 255, 89, 2, 161, 32, 0, 255, 72, 4, 8, 56, 0, 4, 2, 255, 89,
+        198, 2, 24, 8, 0, 255, 89, 2, 0, 0, 91, 144, 55, 80, 127, 96, 128, 60, 65, 80, 1, 224, 77, 84, 114,
+        107, 0, 0, 0, 77, 84, 104, 100, 0, 0, 0, 6, 0, 1, 0, 0, 128, 49, 77, 84, 114, 107, 0, 0, 0, 61, 0,
+        255, 81, 3, 7, 161, 32, 0, 255, 88, 4, 4, 96, 24, 8, 16, 255, 89, 2, 0, 0, 0, 255, 89, 2, 0, 1, 104,
+        144, 60, 30, 88, 4, 4, 2, 24, 8, 88, 4, 4, 112, 105, 97, 110, 111, 89, 2, 0, 0, 128, 4, 4, 2, 24, 8,
+        0, 40, 89, 2, 0, 0,
+    ];
+    assert!(bandpro_music::formats::midi::read(bytes).is_err());
+}

@@ -642,10 +642,19 @@ impl Reader {
                     let mut shift = Rational::ZERO;
                     if let Some(e) = v.measures[m].events.iter_mut().rev().find(|e| !e.is_grace()) {
                         let old = e.duration;
-                        e.duration = old * prev_factor;
-                        shift = old * unit_prev;
+                        // Broken rhythm applied again and again to one note shrinks it without
+                        // bound; past what a rational holds it is an error, not a panic.
+                        let (Some(d), Some(sh)) = (old.checked_mul(prev_factor), old.checked_mul(unit_prev))
+                        else {
+                            return Err(err(line, i + 1, "broken rhythm makes a note too short"));
+                        };
+                        e.duration = d;
+                        shift = sh;
                     }
-                    v.cursor += shift;
+                    v.cursor = v
+                        .cursor
+                        .checked_add(shift)
+                        .ok_or_else(|| err(line, i + 1, "note positions overflow"))?;
                     v.broken = Some(next_factor);
                 }
                 '-' => {

@@ -122,14 +122,15 @@ fn bpm_of(us: u32) -> Rational {
 /// Check the chunk structure, so that a truncated or damaged file is an error naming the byte
 /// where it breaks (the event decoder forgives a lot).
 /// Refuses an SMPTE time division whose frame-rate byte is -128: midly 0.5 negates it as an
-/// `i8`, which overflows (a panic with overflow checks on). Real files use -24, -25, -29 or -30.
+/// `i8`, which overflows (a panic with overflow checks on). midly parses every chunk named
+/// `MThd`, not only the first, so every `MThd` in the file is checked; real files use -24, -25,
+/// -29 or -30, and a file that carries those four letters and 0x80 twelve bytes later inside
+/// other data is refused too, a price worth a parser that cannot be made to panic.
 fn check_timing(bytes: &[u8]) -> Result<()> {
-    let Some(start) = bytes.windows(4).take(64).position(|w| w == b"MThd") else { return Ok(()) };
-    if let Some(&[hi, _]) =
-        bytes.get(start + 12..start + 14).map(|d| <&[u8; 2]>::try_from(d).expect("two bytes"))
-        && hi == 0x80
-    {
-        return Err(format_err(start + 12, "invalid SMPTE frame rate in the header".to_owned()));
+    for (start, w) in bytes.windows(4).enumerate() {
+        if w == b"MThd" && bytes.get(start + 12) == Some(&0x80) {
+            return Err(format_err(start + 12, "invalid SMPTE frame rate in a header chunk".to_owned()));
+        }
     }
     Ok(())
 }
