@@ -19,11 +19,11 @@ use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use crate::change::{Change, Personal};
+use crate::change::Change;
 use crate::error::Error;
 use crate::graph::VersionVector;
 use crate::id::ChangeHash;
-use crate::store::{Store, check_ref_name, lacks};
+use crate::store::{Store, cas_refs, check_ref_name, erase_in, lacks};
 
 const LOG_HEADER: &[u8; 8] = b"BPLOG\0\0\x01";
 const RECORD_HEADER: usize = 12;
@@ -318,17 +318,9 @@ impl Store for FileStore {
         expected: Option<&[ChangeHash]>,
         new: Option<&[ChangeHash]>,
     ) -> Result<bool, Error> {
-        check_ref_name(name)?;
         // The folder lock makes this process the only writer, so the in-memory refs are the
         // truth and compare-and-set is a plain comparison.
-        if self.refs.get(name).map(Vec::as_slice) != expected {
-            return Ok(false);
-        }
-        let mut refs = self.refs.clone();
-        match new {
-            Some(v) => refs.insert(name.to_owned(), v.to_vec()),
-            None => refs.remove(name),
-        };
+        let Some(refs) = cas_refs(&self.refs, name, expected, new)? else { return Ok(false) };
         let mut text = String::new();
         for (n, hashes) in &refs {
             let hs: Vec<String> = hashes.iter().map(ChangeHash::to_hex).collect();
@@ -358,13 +350,7 @@ impl Store for FileStore {
 
     fn erase_personal(&mut self, erase: &mut dyn FnMut(&Change) -> bool) -> Result<usize, Error> {
         let mut changes = self.changes.clone();
-        let mut n = 0;
-        for c in &mut changes {
-            if matches!(c.personal(), Personal::Present { .. }) && erase(c) {
-                c.erase_personal();
-                n += 1;
-            }
-        }
+        let n = erase_in(&mut changes, erase);
         if n == 0 {
             return Ok(0);
         }

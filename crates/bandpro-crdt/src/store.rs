@@ -89,6 +89,38 @@ pub(crate) fn check_ref_name(name: &str) -> Result<(), Error> {
     }
 }
 
+/// Compare-and-set on a table of refs: the table as it would be after setting `name` to `new`
+/// (or removing it), if `name` currently is `expected`; `None` if it is not.
+pub(crate) fn cas_refs(
+    refs: &BTreeMap<String, Vec<ChangeHash>>,
+    name: &str,
+    expected: Option<&[ChangeHash]>,
+    new: Option<&[ChangeHash]>,
+) -> Result<Option<BTreeMap<String, Vec<ChangeHash>>>, Error> {
+    check_ref_name(name)?;
+    if refs.get(name).map(Vec::as_slice) != expected {
+        return Ok(None);
+    }
+    let mut out = refs.clone();
+    match new {
+        Some(v) => out.insert(name.to_owned(), v.to_vec()),
+        None => out.remove(name),
+    };
+    Ok(Some(out))
+}
+
+/// Erases the personal fields of the changes `erase` selects; returns how many it erased.
+pub(crate) fn erase_in(changes: &mut [Change], erase: &mut dyn FnMut(&Change) -> bool) -> usize {
+    let mut n = 0;
+    for c in changes {
+        if matches!(c.personal(), crate::change::Personal::Present { .. }) && erase(c) {
+            c.erase_personal();
+            n += 1;
+        }
+    }
+    n
+}
+
 /// A store in memory: for tests, and for apps that persist elsewhere.
 #[derive(Clone, Debug, Default)]
 pub struct MemoryStore {
@@ -150,15 +182,13 @@ impl Store for MemoryStore {
         expected: Option<&[ChangeHash]>,
         new: Option<&[ChangeHash]>,
     ) -> Result<bool, Error> {
-        check_ref_name(name)?;
-        if self.refs.get(name).map(Vec::as_slice) != expected {
-            return Ok(false);
+        match cas_refs(&self.refs, name, expected, new)? {
+            Some(refs) => {
+                self.refs = refs;
+                Ok(true)
+            }
+            None => Ok(false),
         }
-        match new {
-            Some(v) => self.refs.insert(name.to_owned(), v.to_vec()),
-            None => self.refs.remove(name),
-        };
-        Ok(true)
     }
 
     fn get_meta(&self, key: &str) -> Result<Option<String>, Error> {
@@ -172,13 +202,6 @@ impl Store for MemoryStore {
     }
 
     fn erase_personal(&mut self, erase: &mut dyn FnMut(&Change) -> bool) -> Result<usize, Error> {
-        let mut n = 0;
-        for c in &mut self.changes {
-            if matches!(c.personal(), crate::change::Personal::Present { .. }) && erase(c) {
-                c.erase_personal();
-                n += 1;
-            }
-        }
-        Ok(n)
+        Ok(erase_in(&mut self.changes, erase))
     }
 }
