@@ -870,7 +870,7 @@ impl Reader {
                 let v = self.voice();
                 let len = v.time.unwrap_or(TimeSignature::COMMON).length();
                 let e = Event::new(EventId(0), v.cursor, len, EventKind::Rest);
-                self.push_event(e);
+                self.push_event(e, line, col)?;
                 if k + 1 < n {
                     self.voice().bar();
                 }
@@ -955,7 +955,7 @@ impl Reader {
         }
         let mut e = Event::new(EventId(0), v.cursor, dur, kind);
         e.tuplets = tuplets;
-        self.push_event(e);
+        self.push_event(e, line, col)?;
         let v = self.voice();
         if let Some((_, 0, _)) = v.tuplet {
             v.close_tuplet();
@@ -963,7 +963,7 @@ impl Reader {
         Ok(after)
     }
 
-    fn push_event(&mut self, mut e: Event) {
+    fn push_event(&mut self, mut e: Event, line: usize, col: usize) -> Result<()> {
         let v = &mut self.voices[self.current];
         let graces = std::mem::take(&mut v.pending_grace);
         let m = v.measures.len() - 1;
@@ -979,7 +979,10 @@ impl Reader {
         e.chord_symbol = v.pending_chord.take();
         e.articulations = e.articulations | std::mem::take(&mut v.pending_marks);
         e.dynamic = v.pending_dynamic.take();
-        v.cursor += e.duration;
+        // Durations written so that the measure's running time overflows a rational are an
+        // error, not a panic.
+        v.cursor =
+            v.cursor.checked_add(e.duration).ok_or_else(|| err(line, col, "note positions overflow"))?;
         let in_tuplet = !e.tuplets.is_empty();
         if !e.is_rest() && !e.notes().iter().all(|n| n.tie.stops()) {
             v.lyric_targets.push((m, v.measures[m].events.len()));
@@ -989,6 +992,7 @@ impl Reader {
             let idx = v.measures[m].events.len() - 1;
             v.tuplet_members.push(idx);
         }
+        Ok(())
     }
 }
 
