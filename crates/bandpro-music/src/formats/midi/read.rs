@@ -85,21 +85,13 @@ fn choose_grid(ticks: &[u64], tpq: u64) -> i64 {
 }
 
 fn nearest_dynamic(vel: u8) -> Dynamic {
-    [
-        Dynamic::Pppp,
-        Dynamic::Ppp,
-        Dynamic::Pp,
-        Dynamic::P,
-        Dynamic::Mp,
-        Dynamic::Mf,
-        Dynamic::F,
-        Dynamic::Ff,
-        Dynamic::Fff,
-        Dynamic::Ffff,
-    ]
-    .into_iter()
-    .min_by_key(|d| (d.velocity() as i32 - vel as i32).abs())
-    .unwrap_or(Dynamic::Mf)
+    // The plain dynamics, pppp to ffff, lead `Dynamic::ALL`; accents (sf, sfz, ...) follow and
+    // are not levels a velocity can name.
+    Dynamic::ALL[..10]
+        .iter()
+        .copied()
+        .min_by_key(|d| (d.velocity() as i32 - vel as i32).abs())
+        .unwrap_or(Dynamic::Mf)
 }
 
 /// Quarter notes per minute for a tempo in microseconds per quarter: the simplest decimal
