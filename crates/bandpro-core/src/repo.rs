@@ -97,8 +97,13 @@ impl Repository {
 
     /// Opens the repository in `store` at its checked-out branch or version.
     pub fn open(store: Box<dyn Store + Send>) -> Result<Repository> {
+        let mut store = store;
         let mut full = Document::with_replica(ReplicaId::random());
         full.apply_changes(store.load_all()?)?;
+        // Finish an erasure that was recorded but not yet carried out in the store.
+        if full.erased().next().is_some() {
+            store.erase_personal(&mut |c| full.is_erased(&c.hash()))?;
+        }
         if !full.pending_changes().is_empty() {
             return Err(Error::NotAScore {
                 what: "the store holds changes whose deps are missing".into(),
@@ -428,13 +433,22 @@ impl Repository {
     }
 
     /// Erases an author's personal data (name and messages) from the whole history, keeping
-    /// every hash valid. Returns how many changes were erased.
+    /// every hash valid, and records the erasure as a change on the checked-out branch so that
+    /// every replica it reaches drops the same data and none sends it back (see
+    /// `bandpro_crdt::ERASURE_KEY_PREFIX`). Returns how many stored changes were erased.
     pub fn erase_author(&mut self, author: &str) -> Result<usize> {
-        let mut pick = |c: &Change| c.author() == Some(author);
-        let n = self.store.erase_personal(&mut pick)?;
-        self.full.erase_personal(|c| c.author() == Some(author));
-        self.work.doc_mut().erase_personal(|c| c.author() == Some(author));
-        Ok(n)
+        let before = self.check_branch()?;
+        let hashes: Vec<ChangeHash> =
+            self.full.changes().filter(|c| c.author() == Some(author)).map(|c| c.hash()).collect();
+        if hashes.is_empty() {
+            return Ok(0);
+        }
+        self.work.erase_changes(&hashes)?;
+        // The record is durable before the fields go, so a crash in between leaves a record
+        // that `open` completes.
+        self.persist(&before)?;
+        let full = &self.full;
+        Ok(self.store.erase_personal(&mut |c| full.is_erased(&c.hash()))?)
     }
 }
 

@@ -236,6 +236,15 @@ impl Score {
         Ok((value, Edit { hash: commit.hash, changes }))
     }
 
+    /// Erases the personal fields (author, message) of `hashes` here and on every replica this
+    /// score syncs with, by a change that records the erasure (see
+    /// `bandpro_crdt::Document::erase_changes`). Returns that change, or `None` if all of them
+    /// were erased already.
+    pub fn erase_changes(&mut self, hashes: &[ChangeHash]) -> Result<Option<ChangeHash>> {
+        // The record writes reserved root keys only, which the view does not read.
+        Ok(self.doc.erase_changes(hashes)?)
+    }
+
     /// Applies changes from another replica.
     pub fn apply_changes(&mut self, changes: Vec<Change>) -> Result<Vec<ScoreChange>> {
         let patches = self.doc.apply_changes(changes)?;

@@ -5,6 +5,7 @@ use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 
 use crate::change::{Change, InsertContent, ObjRef, Op, OpAction, OpValue, Personal, RefId};
+use crate::erasure::{Erasures, check_root_key};
 use crate::error::Error;
 use crate::graph::{Graph, GraphMark, VersionVector};
 use crate::id::{ChangeHash, ObjId, OpId, ReplicaId};
@@ -115,6 +116,7 @@ pub struct Document {
     pending: Vec<Change>,
     max_pending: usize,
     rejected: Vec<Error>,
+    pub(crate) erasures: Erasures,
 }
 
 impl Default for Document {
@@ -150,6 +152,7 @@ impl Document {
             pending: Vec::new(),
             max_pending: DEFAULT_MAX_PENDING,
             rejected: Vec::new(),
+            erasures: Erasures::default(),
         };
         doc.me = doc.intern_replica(replica);
         doc
@@ -529,6 +532,7 @@ impl Document {
                 patches.clear();
             }
         }
+        doc.settle_erasures();
         Ok(doc)
     }
 
@@ -571,6 +575,7 @@ impl Document {
                 return Err(e);
             }
         }
+        self.settle_erasures();
         Ok(patches)
     }
 
@@ -644,6 +649,7 @@ impl Document {
             undo.clear();
             patches.clear();
         }
+        self.settle_erasures();
         Ok(())
     }
 
@@ -734,7 +740,9 @@ impl Document {
             counter += op.width() as u32;
         }
         self.max_op = self.max_op.max(change.end_op());
-        self.graph.push(change.clone(), r);
+        // A copy from a replica that has not heard of an erasure yet loses the erased fields.
+        let kept = self.strip_if_erased(change).unwrap_or_else(|| change.clone());
+        self.graph.push(kept, r);
         Ok(())
     }
 
@@ -768,6 +776,9 @@ impl Document {
                 if kind != ObjType::Map {
                     return Err(format!("a key write on a {kind:?}"));
                 }
+                if obj == 0 && check_root_key(key, false)? {
+                    self.erasures.touched = true;
+                }
                 let pred: Vec<OpId> = pred.iter().map(|p| Self::map_ref(table, *p)).collect();
                 let key = self.intern_key(key);
                 let value = match value {
@@ -782,6 +793,9 @@ impl Document {
             OpAction::DeleteKey { key, pred } => {
                 if kind != ObjType::Map {
                     return Err(format!("a key delete on a {kind:?}"));
+                }
+                if obj == 0 {
+                    check_root_key(key, true)?;
                 }
                 let pred: Vec<OpId> = pred.iter().map(|p| Self::map_ref(table, *p)).collect();
                 let key = self.intern_key(key);
@@ -1102,6 +1116,7 @@ impl Document {
         self.max_op = self.max_op.max(change.end_op());
         let me = self.me;
         self.graph.push(change, me);
+        self.settle_erasures();
     }
 
     /// Erases author and message from every change `pred` selects, keeping each change's hash

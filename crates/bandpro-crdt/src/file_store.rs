@@ -358,6 +358,14 @@ impl Store for FileStore {
         for c in &changes {
             encode_record(&mut buf, &c.encode());
         }
+        // The snapshot carries the changes' bytes, fields and all: it goes first, so that no
+        // crash leaves it behind a log that no longer has them.
+        let snap = self.dir.join("snapshot.bin");
+        match std::fs::remove_file(&snap) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io("remove", &snap, e)),
+        }
         write_atomically(&self.dir, "changes.log", &buf)?;
         let path = self.log_path();
         self.log =

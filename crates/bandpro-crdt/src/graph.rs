@@ -279,4 +279,14 @@ impl Graph {
         }
         n
     }
+
+    /// Erases the personal fields of the change `hash`, if this graph holds it with them.
+    pub(crate) fn erase_hash(&mut self, hash: &ChangeHash) {
+        if let Some(&i) = self.index.get(hash) {
+            let node = &mut self.nodes[i as usize];
+            if matches!(node.change().personal(), Personal::Present { .. }) {
+                node.change_mut().erase_personal();
+            }
+        }
+    }
 }

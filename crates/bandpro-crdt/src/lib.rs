@@ -42,6 +42,7 @@ mod change;
 mod columns;
 mod doc;
 mod doc_format;
+mod erasure;
 mod error;
 mod file_store;
 mod graph;
@@ -63,6 +64,7 @@ pub use change::{
 };
 pub use doc::{DEFAULT_MAX_PENDING, Document, Hydrated};
 pub use doc_format::MAX_EXPANSION_PER_BYTE;
+pub use erasure::ERASURE_KEY_PREFIX;
 pub use error::Error;
 pub use file_store::{FileStore, MAX_RECORD_BYTES, OpenReport, TornTail};
 pub use graph::VersionVector;

@@ -378,6 +378,9 @@ fn build(snap: Snap, replica: ReplicaId) -> Result<Document, String> {
     }
     doc.increments = increments;
     doc.me = doc.intern_replica(replica);
+    // Erasures are read back from the root map's reserved keys.
+    doc.erasures.touched = true;
+    doc.settle_erasures();
     Ok(doc)
 }
 

@@ -62,7 +62,8 @@ pub trait Store {
     fn set_meta(&mut self, key: &str, value: &str) -> Result<(), Error>;
 
     /// Rewrites the log with every change `erase` selects stripped of its personal fields
-    /// (their digests stay, so hashes still verify). Returns how many changes were erased.
+    /// (their digests stay, so hashes still verify), and drops the snapshot, which holds the
+    /// changes' bytes too. Returns how many changes were erased.
     fn erase_personal(&mut self, erase: &mut dyn FnMut(&Change) -> bool) -> Result<usize, Error>;
 }
 
@@ -202,6 +203,11 @@ impl Store for MemoryStore {
     }
 
     fn erase_personal(&mut self, erase: &mut dyn FnMut(&Change) -> bool) -> Result<usize, Error> {
-        Ok(erase_in(&mut self.changes, erase))
+        let n = erase_in(&mut self.changes, erase);
+        if n > 0 {
+            // The snapshot carries the changes' bytes, fields and all.
+            self.snapshot = None;
+        }
+        Ok(n)
     }
 }

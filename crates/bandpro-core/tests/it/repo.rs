@@ -195,20 +195,47 @@ fn a_file_repository_survives_reopening_and_erasure() {
     assert_eq!(repo.head(), &Head::Branch("draft".into()));
     assert_eq!(soprano(&repo, 0), ["G4", "D4"]);
     let heads = repo.heads();
+    // A replica that synced before the erasure.
+    let mut early = repo.score().fork(bandpro_crdt::ReplicaId::from_u128(77));
     assert_eq!(repo.erase_author("Mallory Secret").unwrap(), 1);
+    assert_eq!(repo.erase_author("Mallory Secret").unwrap(), 0, "nothing is left to erase");
     assert!(
         repo.log(&LogFilter::default())
             .unwrap()
             .iter()
             .all(|e| e.author.as_deref() != Some("Mallory Secret"))
     );
+    // The erasure reaches the early replica by sync, and nothing it sends back carries the name.
+    let mut current = repo.score().clone();
+    let (mut s1, mut s2) = (bandpro_crdt::SyncState::new(), bandpro_crdt::SyncState::new());
+    for _ in 0..50 {
+        let a = current.sync_generate(&mut s1);
+        if let Some(m) = &a {
+            early.sync_receive(&mut s2, m).unwrap();
+        }
+        let b = early.sync_generate(&mut s2);
+        if let Some(m) = &b {
+            assert!(!m.windows(7).any(|w| w == b"Mallory"), "no replica sends the name back");
+            current.sync_receive(&mut s1, m).unwrap();
+        }
+        if a.is_none() && b.is_none() {
+            break;
+        }
+    }
+    assert_eq!(early.heads(), current.heads(), "the early replica still syncs");
+    assert!(early.document().changes().all(|c| c.author() != Some("Mallory Secret")));
+    assert!(!early.document().save().windows(7).any(|w| w == b"Mallory"));
+    assert_eq!(early.events(0, 0, 0)[0].notes()[0].pitch, p("G4"), "the music stays");
     drop(repo);
     let raw = std::fs::read(dir.join("changes.log")).unwrap();
     assert!(!raw.windows(7).any(|w| w == b"Mallory"), "the name is gone from disk");
+    assert!(!raw.windows(6).any(|w| w == b"secret"), "and so is the message");
     let store = FileStore::open(&dir).unwrap();
     assert!(store.load_all().unwrap().iter().all(|c| c.author() != Some("Mallory Secret")));
     let repo = Repository::open(Box::new(store)).unwrap();
-    assert_eq!(repo.heads(), heads, "every hash still verifies");
+    let doc = repo.score().document();
+    assert!(heads.iter().all(|h| doc.has_change(h)), "every hash still verifies");
+    assert_eq!(doc.heads().len(), 1);
     assert_eq!(soprano(&repo, 0), ["G4", "D4"]);
 }
 

@@ -1,5 +1,6 @@
 //! The integration tests of `bandpro-crdt`, in one binary.
 
+mod erasure;
 mod format;
 mod hostile;
 mod laws;
