@@ -18,8 +18,11 @@ use crate::error::{Error, Result};
 /// assert_eq!(triplet_eighth + triplet_eighth + triplet_eighth, Rational::new(1, 4));
 /// ```
 ///
-/// Arithmetic operators panic on overflow of `i64` (musical times never get near it); use the
-/// `checked_*` methods on untrusted input.
+/// Arithmetic operators (`+ - * /`, unary `-`, `+=`, `-=`) and [`Sum`](std::iter::Sum) panic
+/// on overflow of `i64` (musical times never get near it); on values derived from untrusted
+/// input use [`Rational::checked_add`], [`Rational::checked_sub`], [`Rational::checked_mul`],
+/// [`Rational::checked_div`], [`Rational::checked_neg`] and [`Rational::checked_sum`], and turn
+/// `None` into an error.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Rational {
     num: i64,
@@ -186,7 +189,39 @@ impl Rational {
         Self::reduce128(self.num as i128 * rhs.den as i128, self.den as i128 * rhs.num as i128)
     }
 
-    /// Absolute value.
+    /// Checked negation (`None` for a numerator of `i64::MIN`, whose negation does not fit).
+    ///
+    /// ```
+    /// use bandpro_music::Rational;
+    /// assert_eq!(Rational::new(1, 4).checked_neg(), Some(Rational::new(-1, 4)));
+    /// assert_eq!(Rational::from_int(i64::MIN).checked_neg(), None);
+    /// ```
+    pub const fn checked_neg(self) -> Option<Rational> {
+        match self.num.checked_neg() {
+            Some(num) => Some(Rational { num, den: self.den }),
+            None => None,
+        }
+    }
+
+    /// Checked absolute value (`None` for a numerator of `i64::MIN`).
+    pub const fn checked_abs(self) -> Option<Rational> {
+        if self.num < 0 { self.checked_neg() } else { Some(self) }
+    }
+
+    /// Checked sum of many values: `None` as soon as a partial sum overflows.
+    ///
+    /// ```
+    /// use bandpro_music::Rational;
+    /// let thirds = [Rational::new(1, 3); 3];
+    /// assert_eq!(Rational::checked_sum(thirds), Some(Rational::ONE));
+    /// assert_eq!(Rational::checked_sum([Rational::from_int(i64::MAX), Rational::ONE]), None);
+    /// ```
+    pub fn checked_sum(values: impl IntoIterator<Item = Rational>) -> Option<Rational> {
+        values.into_iter().try_fold(Rational::ZERO, Rational::checked_add)
+    }
+
+    /// Absolute value. Panics (with overflow checks on) for a numerator of `i64::MIN`; see
+    /// [`Rational::checked_abs`].
     pub const fn abs(self) -> Rational {
         Rational { num: self.num.abs(), den: self.den }
     }
@@ -276,7 +311,7 @@ impl Div for Rational {
 impl Neg for Rational {
     type Output = Rational;
     fn neg(self) -> Rational {
-        Rational { num: -self.num, den: self.den }
+        self.checked_neg().expect("rational overflow in neg")
     }
 }
 
@@ -333,5 +368,23 @@ mod tests {
         assert_eq!(Rational::try_new(1, 0), Err(Error::ZeroDenominator));
         assert_eq!("3/12".parse::<Rational>().unwrap(), Rational::new(1, 4));
         assert_eq!(Rational::new(-1, 4).floor(), -1);
+    }
+
+    #[test]
+    fn checked_operations_refuse_what_does_not_fit() {
+        let max = Rational::from_int(i64::MAX);
+        let min = Rational::from_int(i64::MIN);
+        assert_eq!(max.checked_add(Rational::ONE), None);
+        assert_eq!(min.checked_sub(Rational::ONE), None);
+        assert_eq!(max.checked_mul(Rational::from_int(2)), None);
+        assert_eq!(max.checked_div(Rational::new(1, 2)), None);
+        assert_eq!(Rational::ONE.checked_div(Rational::ZERO), None);
+        assert_eq!(min.checked_neg(), None);
+        assert_eq!(min.checked_abs(), None);
+        assert_eq!(Rational::new(-3, 4).checked_abs(), Some(Rational::new(3, 4)));
+        // Large coprime denominators: the sum's denominator is their product.
+        let (p, q) = (Rational::new(1, 4_294_967_291), Rational::new(1, 4_294_967_279));
+        assert_eq!(p.checked_add(q), None);
+        assert_eq!(Rational::checked_sum([p, q]), None);
     }
 }
