@@ -239,3 +239,82 @@ fn fuzz_crash_running_time_overflow_is_an_error_not_a_panic() {
     let text = String::from_utf8_lossy(bytes);
     let _ = bandpro_music::formats::abc::read_book(&text);
 }
+
+/// The error `abc::read` gives for `text`, as (line, column, message); panics if it reads.
+fn refused_at(text: &str) -> (u32, u32, String) {
+    match abc::read(text) {
+        Err(Error::Format { position: FilePosition::LineColumn { line, column }, message, .. }) => {
+            (line, column, message)
+        }
+        other => panic!("expected a positioned error for {text:?}: {:?}", other.map(|_| ())),
+    }
+}
+
+/// Four primes just below 2^20: the largest denominators an ABC length can carry, and whose
+/// products leave the range of `i64` once four of them meet.
+const P: [u32; 4] = [1_048_573, 1_048_571, 1_048_559, 1_048_549];
+
+/// A tempo whose beat is a sum of fractions with large coprime denominators overflowed
+/// `Rational` while the beats were added. It is a tempo that is not understood: a warning.
+#[test]
+fn tempo_beat_sum_that_overflows_is_a_warning_not_a_panic() {
+    let text = format!("X:1\nQ:1/{} 1/{} 1/{} 1/{}=120\nK:C\nC|\n", P[0], P[1], P[2], P[3]);
+    let (score, report) = abc::read(&text).unwrap();
+    assert_eq!(score.measure(0).tempo, None);
+    assert!(report.warnings.iter().any(|w| w.message.contains("not understood")), "{:?}", report.warnings);
+}
+
+/// A note's length times the unit times a tuplet ratio overflowed `Rational` in the tuplet
+/// scaling. It is an error at the note.
+#[test]
+fn tuplet_scaling_that_overflows_is_an_error_not_a_panic() {
+    let (line, column, message) = refused_at("X:1\nL:1048575/1\nK:C\n(2:255[C1048576]1048576|\n");
+    assert_eq!((line, column), (4, 7), "{message}");
+    assert!(message.contains("too long"), "{message}");
+}
+
+/// Tuplet members whose lengths have large coprime denominators: the running time of the
+/// measure stays representable (the earlier notes complete a whole), but the sum of the
+/// members, the tuplet's span, does not. It is an error at the tuplet's end.
+#[test]
+fn tuplet_span_that_overflows_is_an_error_not_a_panic() {
+    let [p1, p2, p3, p4] = P;
+    let text =
+        format!("X:1\nL:1/{p1}\nK:C\nC{}/1 C{}/{p2} (2:2:2 C/{p2} [L:1/{p3}] C/{p4} D|\n", p1 - 1, p2 - 1);
+    let (line, column, message) = refused_at(&text);
+    assert_eq!((line, column), (4, 60), "{message}");
+    assert!(message.contains("tuplet"), "{message}");
+}
+
+/// A barline of 255 colons counted its repeats in a `u8` plus one.
+#[test]
+fn barline_with_hundreds_of_colons_is_read_not_a_panic() {
+    for colons in [254, 255, 256, 600] {
+        let text = format!("X:1\nK:C\nC D{}|\n", ":".repeat(colons));
+        let (score, _) = abc::read(&text).unwrap();
+        assert_eq!(score.measure(0).repeat_end, Some(u8::MAX), "{colons} colons");
+    }
+}
+
+/// A run of 128 sharps before a note added up in an `i8`. It is an invalid pitch.
+#[test]
+fn hundreds_of_accidentals_are_an_error_not_a_panic() {
+    for (acc, n) in [("^", 128), ("_", 129), ("^", 300)] {
+        let text = format!("X:1\nK:C\nC {}D|\n", acc.repeat(n));
+        let (line, column, message) = refused_at(&text);
+        assert_eq!((line, column), (3, 3), "{message}");
+    }
+}
+
+/// Multi-measure rests repeated past the measure limit grew the voice without bound before the
+/// score's size was checked; the limit is now checked as each measure is opened.
+#[test]
+fn measures_past_the_limit_are_refused_as_they_are_opened() {
+    let text = format!("X:1\nK:C\n{}\n", "Z100000 ".repeat(3));
+    match abc::read(&text) {
+        Err(Error::LimitExceeded { what: "measures", position, .. }) => {
+            assert_eq!(position, FilePosition::LineColumn { line: 3, column: 9 });
+        }
+        other => panic!("expected the measure limit: {:?}", other.map(|_| ())),
+    }
+}

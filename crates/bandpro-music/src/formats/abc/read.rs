@@ -101,8 +101,9 @@ fn parse_tempo(s: &str) -> Option<Tempo> {
     }
     let t = t.trim();
     if let Some((beats, bpm)) = t.split_once('=') {
-        let beat: Rational =
-            beats.split_whitespace().filter_map(parse_fraction).fold(Rational::ZERO, |a, b| a + b);
+        // Fractions with large coprime denominators can add up past what a rational holds:
+        // such a tempo is not understood, not a panic.
+        let beat = Rational::checked_sum(beats.split_whitespace().filter_map(parse_fraction))?;
         let bpm = crate::formats::musicxml::parse_decimal(bpm.trim())?;
         (beat.is_positive() && bpm.is_positive()).then_some(Tempo { beat, bpm })
     } else {
@@ -175,9 +176,15 @@ impl Voice {
         self.measures.last_mut().expect("a voice has a measure")
     }
 
-    fn close_tuplet(&mut self) {
+    /// End the open tuplet: every member learns the group's span. The members' lengths can
+    /// have coprime denominators whose sum leaves `i64` even where the running time did not (the
+    /// notes before completed a whole), so the sum is checked; `line` and `col` name where the
+    /// tuplet ended.
+    fn close_tuplet(&mut self, line: usize, col: usize) -> Result<()> {
         let m = self.measures.len() - 1;
-        let span: Rational = self.tuplet_members.iter().map(|&i| self.measures[m].events[i].duration).sum();
+        let span =
+            Rational::checked_sum(self.tuplet_members.iter().map(|&i| self.measures[m].events[i].duration))
+                .ok_or_else(|| err(line, col, "tuplet span overflows"))?;
         for &i in &self.tuplet_members {
             for t in &mut self.measures[m].events[i].tuplets {
                 t.span = span;
@@ -185,17 +192,28 @@ impl Voice {
         }
         self.tuplet_members.clear();
         self.tuplet = None;
+        Ok(())
     }
 
-    /// A barline: start a new measure unless the current one is still empty.
-    fn bar(&mut self) {
+    /// A barline at `line` and `col`: start a new measure unless the current one is still
+    /// empty. A voice may not grow past [`limits::MAX_MEASURES`]: checking as each measure opens
+    /// keeps a few bytes of input (`Z100000` over and over) from allocating without bound.
+    fn bar(&mut self, line: usize, col: usize) -> Result<()> {
         if self.tuplet.is_some() {
-            self.close_tuplet();
+            self.close_tuplet(line, col)?;
         }
         self.bar_accidentals.clear();
         let m = self.measure();
         if m.events.is_empty() && m.time.is_none() && m.key.is_none() {
-            return;
+            return Ok(());
+        }
+        if self.measures.len() >= limits::MAX_MEASURES {
+            return Err(Error::LimitExceeded {
+                format: FORMAT,
+                position: pos(line, col),
+                what: "measures",
+                limit: limits::MAX_MEASURES as u64,
+            });
         }
         self.measures.push(Measure::default());
         self.cursor = Rational::ZERO;
@@ -203,6 +221,7 @@ impl Voice {
             let e = self.open_ending;
             self.measure().ending = e;
         }
+        Ok(())
     }
 }
 
@@ -570,7 +589,7 @@ impl Reader {
                         .map_err(|_| err(line, col, "invalid tuplet"))?;
                     let v = self.voice();
                     if v.tuplet.is_some() {
-                        v.close_tuplet();
+                        v.close_tuplet(line, col)?;
                     }
                     v.group_counter += 1;
                     v.tuplet = Some((ratio, r, v.group_counter));
@@ -606,7 +625,11 @@ impl Reader {
                         }
                         let (pitch, shown, after) = self.note_pitch(&chars, j, line)?;
                         let (len, after) = note_length(&chars, after, line)?;
-                        let dur = self.voice().unit * len;
+                        let dur = self
+                            .voice()
+                            .unit
+                            .checked_mul(len)
+                            .ok_or_else(|| err(line, j + 1, "grace note too long"))?;
                         let kind = match pitch {
                             Some(p) => EventKind::Note(Note { pitch: p, tie: Tie::None, accidental: shown }),
                             None => EventKind::Rest,
@@ -776,13 +799,16 @@ impl Reader {
         let double = bar.contains("||") || bar.contains("|]") || bar.contains("[|");
         let v = self.voice();
         if ends_repeat {
-            let times = bar.chars().take_while(|&c| c == ':').count() as u8 + 1;
+            // Each colon is one more time through; hundreds of them are read as the most a
+            // measure can say (255), not counted past a `u8`.
+            let colons = bar.chars().take_while(|&c| c == ':').count();
+            let times = u8::try_from(colons).unwrap_or(u8::MAX).saturating_add(1);
             v.measure().repeat_end = Some(times);
         }
         if ends_repeat || double || starts_repeat {
             v.open_ending = 0;
         }
-        v.bar();
+        v.bar(line, col)?;
         if starts_repeat {
             v.measure().repeat_start = true;
         }
@@ -809,9 +835,11 @@ impl Reader {
                 '_' => -1,
                 _ => 0,
             };
+            // Saturating: a run of hundreds of sharps is an alteration out of range (refused
+            // below), not an overflow.
             explicit = Some(match explicit {
                 None => a,
-                Some(x) if a != 0 => x + a,
+                Some(x) if a != 0 => x.saturating_add(a),
                 Some(x) => x,
             });
             i += 1;
@@ -872,7 +900,7 @@ impl Reader {
                 let e = Event::new(EventId(0), v.cursor, len, EventKind::Rest);
                 self.push_event(e, line, col)?;
                 if k + 1 < n {
-                    self.voice().bar();
+                    self.voice().bar(line, col)?;
                 }
             }
             return Ok(i);
@@ -905,7 +933,10 @@ impl Reader {
                 j = a;
             }
             let (outer, after) = note_length(chars, i + end + 1, line)?;
-            let len = inner_len.unwrap_or(Rational::ONE) * outer;
+            let len = inner_len
+                .unwrap_or(Rational::ONE)
+                .checked_mul(outer)
+                .ok_or_else(|| err(line, col, "note too long"))?;
             if notes.is_empty() {
                 return Err(err(line, col, "empty chord"));
             }
@@ -922,9 +953,12 @@ impl Reader {
         };
         let (mut kind, len) = kind;
         let v = self.voice();
-        let mut dur = v.unit * len;
+        // The unit, the written length, a broken rhythm and a tuplet ratio multiply together:
+        // each step is checked, so that a note too long for a rational is an error at the note.
+        let too_long = || err(line, col, "note too long");
+        let mut dur = v.unit.checked_mul(len).ok_or_else(too_long)?;
         if let Some(f) = v.broken.take() {
-            dur = dur * f;
+            dur = dur.checked_mul(f).ok_or_else(too_long)?;
         }
         // Ties from the previous note.
         if !v.ties.is_empty() {
@@ -949,7 +983,7 @@ impl Reader {
         }
         let mut tuplets = Vec::new();
         if let Some((ratio, left, group)) = v.tuplet {
-            dur = ratio.apply(dur);
+            dur = dur.checked_mul(ratio.factor()).ok_or_else(too_long)?;
             tuplets.push(TupletMark { group, ratio, span: Rational::ZERO });
             v.tuplet = Some((ratio, left.saturating_sub(1), group));
         }
@@ -958,7 +992,7 @@ impl Reader {
         self.push_event(e, line, col)?;
         let v = self.voice();
         if let Some((_, 0, _)) = v.tuplet {
-            v.close_tuplet();
+            v.close_tuplet(line, col)?;
         }
         Ok(after)
     }
@@ -1119,7 +1153,12 @@ pub(crate) fn read_tune(tune: &TuneText<'_>) -> Result<(SimpleScore, ImportRepor
                 info.ending |= ms.ending;
                 info.jumps = info.jumps | ms.jumps;
                 info.tempo = info.tempo.or(ms.tempo);
-                content = content.max(ms.events.iter().map(Event::end).max().unwrap_or(Rational::ZERO));
+                // Every end was a running time the reader checked; checked again here so that
+                // no path through the reader can panic on it.
+                for e in &ms.events {
+                    let end = e.onset.checked_add(e.time_taken()).ok_or(Error::Overflow)?;
+                    content = content.max(end);
+                }
             }
         }
         time = info_time.unwrap_or(time);
