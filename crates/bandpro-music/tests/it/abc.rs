@@ -318,3 +318,15 @@ fn measures_past_the_limit_are_refused_as_they_are_opened() {
         other => panic!("expected the measure limit: {:?}", other.map(|_| ())),
     }
 }
+
+/// A note whose written length times the writer's unit (1/8) leaves `i64` (here a broken
+/// rhythm lengthens the longest chord the reader takes by half): writing the score read from
+/// such a tune overflowed `Rational`. The length is written out exactly; reading it back is an
+/// error (lengths above 2^20 units are refused), not a panic.
+#[test]
+fn writing_a_note_too_long_for_the_unit_is_not_a_panic() {
+    let (score, _) = abc::read("X:1\nL:1048575/1\nK:C\nC<[C1048576]1048576|\n").unwrap();
+    let text = abc::write(&score);
+    assert!(text.contains("C13835044861142630400"), "{text}");
+    assert!(abc::read(&text).is_err());
+}

@@ -32,9 +32,20 @@ fn tempo_text(t: Tempo) -> String {
     format!("{}={}", t.beat, crate::formats::musicxml::decimal(t.bpm))
 }
 
-fn length(out: &mut String, written: Rational) {
-    let r = written / UNIT;
-    match (r.numer(), r.denom()) {
+/// Write the length suffix of a note whose written value (before any tuplet) is `written`
+/// whole notes divided by `divisor`, in units of [`UNIT`].
+///
+/// Computed in 128 bits: a note read from a file can be long enough that its length in eighths
+/// leaves `i64`. Such a length is written out exactly, even though no reader takes it back.
+fn length(out: &mut String, written: Rational, divisor: Rational) {
+    let mut n = i128::from(written.numer()) * i128::from(divisor.denom()) * i128::from(UNIT.denom());
+    let mut d = i128::from(written.denom()) * i128::from(divisor.numer()) * i128::from(UNIT.numer());
+    if d < 0 {
+        (n, d) = (-n, -d);
+    }
+    let g = gcd(n.unsigned_abs(), d.unsigned_abs()).max(1) as i128;
+    let (n, d) = (n / g, d / g);
+    match (n, d) {
         (1, 1) => {}
         (n, 1) => {
             let _ = write!(out, "{n}");
@@ -47,6 +58,13 @@ fn length(out: &mut String, written: Rational) {
             let _ = write!(out, "{n}/{d}");
         }
     }
+}
+
+fn gcd(mut a: u128, mut b: u128) -> u128 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
 }
 
 struct Bar {
@@ -118,7 +136,7 @@ fn write_voice_measure(out: &mut String, events: &[Event], bar: &mut Bar, lyric_
         if e.onset > cursor {
             // A gap: an invisible rest.
             out.push('x');
-            length(out, e.onset - cursor);
+            length(out, e.onset - cursor, Rational::ONE);
             cursor = e.onset;
         }
         if e.is_grace() {
@@ -129,7 +147,7 @@ fn write_voice_measure(out: &mut String, events: &[Event], bar: &mut Bar, lyric_
             while i < events.len() && events[i].is_grace() {
                 for n in events[i].notes() {
                     bar.pitch(out, n.pitch, n.accidental);
-                    length(out, events[i].duration);
+                    length(out, events[i].duration, Rational::ONE);
                 }
                 i += 1;
             }
@@ -154,16 +172,17 @@ fn write_voice_measure(out: &mut String, events: &[Event], bar: &mut Bar, lyric_
         if e.articulations.contains(Articulations::SLUR_START) {
             out.push('(');
         }
+        // Written value = duration / tuplet factor, divided inside `length` in 128 bits.
         let factor = e.tuplets.first().map_or(Rational::ONE, |t| t.ratio.factor());
-        let written = e.duration / factor;
+        let written = e.duration;
         match &e.kind {
             EventKind::Rest => {
                 out.push('z');
-                length(out, written);
+                length(out, written, factor);
             }
             EventKind::Note(n) => {
                 bar.pitch(out, n.pitch, n.accidental);
-                length(out, written);
+                length(out, written, factor);
                 if n.tie.starts() {
                     out.push('-');
                 }
@@ -177,7 +196,7 @@ fn write_voice_measure(out: &mut String, events: &[Event], bar: &mut Bar, lyric_
                     }
                 }
                 out.push(']');
-                length(out, written);
+                length(out, written, factor);
             }
         }
         if e.articulations.contains(Articulations::SLUR_END) {
@@ -279,7 +298,7 @@ pub(crate) fn write(score: &dyn ScoreView, meta: &Metadata) -> String {
             let events = if score.voice_count(p, m) > 0 { score.events(p, m, 0) } else { &[] };
             if events.is_empty() {
                 line.push('z');
-                length(&mut line, if info.pickup { UNIT } else { info.time.length() });
+                length(&mut line, if info.pickup { UNIT } else { info.time.length() }, Rational::ONE);
                 line.push(' ');
             } else {
                 write_voice_measure(&mut line, events, &mut bar, &mut lyric_notes);
