@@ -121,7 +121,8 @@ impl Repository {
             }
             Head::Detached(h) => h.clone(),
         };
-        let work = Score::from_document(full.fork_at_as(&heads, ReplicaId::random())?)?;
+        let mut work = Score::new_rewindable(ReplicaId::random());
+        work.checkout_from(&full, &heads, ReplicaId::random())?;
         Ok(Repository { store, full, work, head })
     }
 
@@ -284,7 +285,8 @@ impl Repository {
         } else {
             Head::Detached(heads.clone())
         };
-        self.work = Score::from_document(self.full.fork_at_as(&heads, ReplicaId::random())?)?;
+        // In place: only the changes between the two versions are taken back or applied.
+        self.work.checkout_from(&self.full, &heads, ReplicaId::random())?;
         let setting = match &head {
             Head::Branch(b) => branch_ref(b),
             Head::Detached(h) => h.iter().map(ChangeHash::to_hex).collect::<Vec<_>>().join(","),
@@ -296,7 +298,11 @@ impl Repository {
 
     /// The score at any version (time travel), without checking it out.
     pub fn score_at(&self, version: &[ChangeHash]) -> Result<Score> {
-        Score::from_document(self.full.at(version)?)
+        // A copy of the checked-out score moved there costs the distance between the two
+        // versions, where replaying the log costs the whole history.
+        let mut score = self.work.clone();
+        score.checkout_from(&self.full, version, ReplicaId::random())?;
+        Ok(score)
     }
 
     /// Merges `rev` into the checked-out branch: all changes of both, plus a merge change that

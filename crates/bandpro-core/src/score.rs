@@ -55,7 +55,9 @@ pub struct Score {
     doc: Document,
     pub(crate) cache: Cache,
     config: ValidationConfig,
-    diagnostics: Vec<Diagnostic>,
+    /// Computed on first use after a change too wide to re-check measure by measure (a
+    /// checkout, a structural edit); kept up to date incrementally after small edits.
+    diagnostics: std::sync::OnceLock<Vec<Diagnostic>>,
     pub(crate) undo: HashMap<String, UndoStacks>,
 }
 
@@ -82,18 +84,30 @@ impl Score {
         Self::from_document(doc)
     }
 
+    /// An empty score with rewinding enabled, to be moved to a version of a repository's log by
+    /// [`Score::checkout_from`] (it holds no changes, not even the schema's, until then).
+    pub(crate) fn new_rewindable(replica: ReplicaId) -> Score {
+        let mut doc = Document::with_replica(replica);
+        doc.enable_rewind();
+        Score {
+            doc,
+            cache: Cache::empty(),
+            config: ValidationConfig::default(),
+            diagnostics: std::sync::OnceLock::new(),
+            undo: HashMap::new(),
+        }
+    }
+
     /// A score over an existing document (loaded, or received from a peer).
     pub fn from_document(doc: Document) -> Result<Score> {
         let cache = Cache::build(&doc)?;
-        let mut score = Score {
+        Ok(Score {
             doc,
             cache,
             config: ValidationConfig::default(),
-            diagnostics: Vec::new(),
+            diagnostics: std::sync::OnceLock::new(),
             undo: HashMap::new(),
-        };
-        score.revalidate_all();
-        Ok(score)
+        })
     }
 
     /// The engine document underneath.
@@ -186,33 +200,49 @@ impl Score {
         &self.cache.warnings
     }
 
-    /// The diagnostics of the current version (kept up to date incrementally).
+    /// The diagnostics of the current version, sorted by place. After a small edit they are
+    /// kept up to date incrementally (only the measures it can affect are checked again);
+    /// after a wide change (opening, a checkout, a structural edit) the first call validates
+    /// the whole score.
     pub fn diagnostics(&self) -> &[Diagnostic] {
-        &self.diagnostics
+        self.diagnostics.get_or_init(|| {
+            let mut d = validate::validate(self, &self.config);
+            d.sort_by_key(diag_order);
+            d
+        })
     }
 
-    /// Sets the validation configuration and re-validates.
+    /// Sets the validation configuration; the diagnostics follow it.
     pub fn set_validation_config(&mut self, config: ValidationConfig) {
         self.config = config;
-        self.revalidate_all();
+        self.forget_diagnostics();
     }
 
-    /// Validates the whole score from scratch.
+    /// Validates the whole score from scratch, now.
     pub fn revalidate_all(&mut self) {
-        self.diagnostics = validate::validate(&*self, &self.config);
-        self.diagnostics.sort_by_key(diag_order);
+        self.forget_diagnostics();
+        self.diagnostics();
+    }
+
+    /// Drops the diagnostics, to be computed again when asked for.
+    fn forget_diagnostics(&mut self) {
+        self.diagnostics = std::sync::OnceLock::new();
     }
 
     /// Re-checks the measures an edit of `measures` can affect and splices the result in
     /// place: diagnostics stay sorted by measure, so only the affected stretch is replaced
     /// (sorting them all again on every edit dominated a note edit on a large score).
     fn revalidate(&mut self, measures: Range<usize>) {
+        if self.diagnostics.get().is_none() {
+            return;
+        }
         let range = validate::affected_measures(measures, self.measure_count());
         let mut fresh = validate::validate_measures(&*self, range.clone(), &self.config);
         fresh.sort_by_key(diag_order);
-        let start = self.diagnostics.partition_point(|d| d.location.measure < range.start);
-        let end = self.diagnostics.partition_point(|d| d.location.measure < range.end);
-        self.diagnostics.splice(start..end, fresh);
+        let Some(diagnostics) = self.diagnostics.get_mut() else { return };
+        let start = diagnostics.partition_point(|d| d.location.measure < range.start);
+        let end = diagnostics.partition_point(|d| d.location.measure < range.end);
+        diagnostics.splice(start..end, fresh);
     }
 
     /// Makes one change: every edit in `f` applies together, or none does.
@@ -243,6 +273,35 @@ impl Score {
     pub fn erase_changes(&mut self, hashes: &[ChangeHash]) -> Result<Option<ChangeHash>> {
         // The record writes reserved root keys only, which the view does not read.
         Ok(self.doc.erase_changes(hashes)?)
+    }
+
+    /// Keeps, from now on, what each change overwrote, so that [`Score::checkout_from`] moves
+    /// this score between versions by the changes that differ instead of rebuilding it (see
+    /// `bandpro_crdt::Document::enable_rewind`). Copies and forks made afterwards keep it.
+    pub fn enable_rewind(&mut self) {
+        self.doc.enable_rewind();
+    }
+
+    /// Moves this score in place to version `heads` of `source` (a document holding every
+    /// change of this one, such as a repository's whole log), editing as `replica` from then
+    /// on: the changes `heads` lacks are taken back and the missing ones applied, and the view
+    /// follows (see `bandpro_crdt::Document::checkout_from`). Undo history is cleared.
+    pub fn checkout_from(
+        &mut self,
+        source: &Document,
+        heads: &[ChangeHash],
+        replica: ReplicaId,
+    ) -> Result<Vec<ScoreChange>> {
+        self.undo.clear();
+        if let Some(patches) = self.doc.checkout_from(source, heads, replica)?
+            && let Ok(changes) = self.absorb(&patches)
+        {
+            return Ok(changes);
+        }
+        // Rebuilt from scratch, or patches the view could not follow: read it all again.
+        self.cache = Cache::build(&self.doc)?;
+        self.forget_diagnostics();
+        Ok(Vec::new())
     }
 
     /// Applies changes from another replica.
@@ -420,11 +479,11 @@ impl Score {
         if parts_dirty {
             self.cache.rebuild_parts(&self.doc)?;
             self.cache.rebuild_measures(&self.doc)?;
-            self.revalidate_all();
+            self.forget_diagnostics();
         } else if structure_dirty || signatures_dirty {
             // Measure numbers or the signatures in force moved: read the measures again.
             self.cache.rebuild_measures(&self.doc)?;
-            self.revalidate_all();
+            self.forget_diagnostics();
         } else {
             let mut touched: HashSet<ObjId> = dirty.clone();
             for (obj, measure) in dirty_events {
@@ -441,6 +500,11 @@ impl Score {
                     self.cache.read_measure_fields_pub(&self.doc, m)?;
                     self.cache.read_measure_events(&self.doc, m)?;
                 }
+            }
+            // Past a few dozen measures, checking them one by one costs about what a whole
+            // validation does: leave it for when the diagnostics are asked for.
+            if indices.len() > WIDE_CHANGE_MEASURES {
+                self.forget_diagnostics();
             }
             for r in ranges(&indices) {
                 self.revalidate(r);
@@ -530,6 +594,10 @@ fn field_name(key: &str) -> &'static str {
         _ => "field",
     }
 }
+
+/// How many touched measures make a change wide: the diagnostics are then recomputed on demand
+/// instead of measure by measure.
+const WIDE_CHANGE_MEASURES: usize = 48;
 
 /// The order diagnostics are kept in: by place in the score.
 fn diag_order(d: &Diagnostic) -> (usize, usize, usize, Rational) {

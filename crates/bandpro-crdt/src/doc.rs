@@ -10,6 +10,7 @@ use crate::error::Error;
 use crate::graph::{Graph, GraphMark, VersionVector};
 use crate::id::{ChangeHash, ObjId, OpId, ReplicaId};
 use crate::patch::{Patch, PatchAction};
+use crate::rewind::History;
 use crate::seq::{Seq, SeqError};
 use crate::value::{ObjType, Prop, ScalarValue, Value};
 
@@ -117,6 +118,7 @@ pub struct Document {
     max_pending: usize,
     rejected: Vec<Error>,
     pub(crate) erasures: Erasures,
+    pub(crate) history: History,
 }
 
 impl Default for Document {
@@ -153,6 +155,7 @@ impl Document {
             max_pending: DEFAULT_MAX_PENDING,
             rejected: Vec::new(),
             erasures: Erasures::default(),
+            history: History::default(),
         };
         doc.me = doc.intern_replica(replica);
         doc
@@ -230,7 +233,7 @@ impl Document {
         &self.objects[i as usize].state
     }
 
-    fn ext_value(&self, id: OpId, v: &IValue) -> Value {
+    pub(crate) fn ext_value(&self, id: OpId, v: &IValue) -> Value {
         match v {
             IValue::Scalar(ScalarValue::Counter(base)) => {
                 let inc = self.increments.get(&id).copied().unwrap_or(0);
@@ -520,9 +523,23 @@ impl Document {
 
     /// The document at version `heads`, editing as `replica`.
     pub fn fork_at_as(&self, heads: &[ChangeHash], replica: ReplicaId) -> Result<Document, Error> {
+        self.replay_at(heads, replica, false)
+    }
+
+    /// The document at version `heads`, replayed from the log; `rewind` enables rewinding
+    /// (see [`Document::enable_rewind`]) from the first change on.
+    pub(crate) fn replay_at(
+        &self,
+        heads: &[ChangeHash],
+        replica: ReplicaId,
+        rewind: bool,
+    ) -> Result<Document, Error> {
         let idx = self.graph.resolve(heads)?;
         let set = self.graph.ancestors(&idx);
         let mut doc = Document::with_replica(replica);
+        if rewind {
+            doc.enable_rewind();
+        }
         let mut undo = Vec::new();
         let mut patches = Vec::new();
         for (i, node) in self.graph.nodes.iter().enumerate() {
@@ -553,6 +570,7 @@ impl Document {
             self.undo_one(u);
         }
         self.graph.rollback(mark.graph);
+        self.truncate_history();
         self.max_op = mark.max_op;
     }
 
@@ -696,6 +714,7 @@ impl Document {
         undo: &mut Vec<Undo>,
         patches: &mut Vec<Patch>,
     ) -> Result<(), Error> {
+        let undo_start = undo.len();
         let hash = change.hash();
         let author = change.replica();
         let r = self.intern_replica(author);
@@ -743,6 +762,7 @@ impl Document {
         // A copy from a replica that has not heard of an erasure yet loses the erased fields.
         let kept = self.strip_if_erased(change).unwrap_or_else(|| change.clone());
         self.graph.push(kept, r);
+        self.record_residue(change.ops(), &undo[undo_start..]);
         Ok(())
     }
 
@@ -864,7 +884,7 @@ impl Document {
     }
 
     /// The winner of `key` and whether it has concurrent losers.
-    fn map_winner(replicas: &[ReplicaId], entries: &[MapEntry], key: u32) -> (Option<OpId>, bool) {
+    pub(crate) fn map_winner(replicas: &[ReplicaId], entries: &[MapEntry], key: u32) -> (Option<OpId>, bool) {
         let mut winner: Option<OpId> = None;
         let mut n = 0;
         for e in entries.iter().filter(|e| e.key == key) {
@@ -1112,9 +1132,10 @@ impl Document {
         (winner == Some(id)).then(|| self.keys[e.key as usize].to_string())
     }
 
-    pub(crate) fn commit_local(&mut self, change: Change) {
+    pub(crate) fn commit_local(&mut self, change: Change, undo: &[Undo]) {
         self.max_op = self.max_op.max(change.end_op());
         let me = self.me;
+        self.record_residue(change.ops(), undo);
         self.graph.push(change, me);
         self.settle_erasures();
     }

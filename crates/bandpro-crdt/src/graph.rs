@@ -126,6 +126,27 @@ impl Graph {
         self.heads = mark.heads;
     }
 
+    /// Removes every node from `len` on (the newest first, as they were taken back), and finds
+    /// the heads of what is left.
+    pub(crate) fn truncate(&mut self, len: usize) {
+        for node in self.nodes.drain(len..).rev() {
+            self.index.remove(&node.hash);
+            self.by_replica[node.replica as usize].pop();
+        }
+        let mut is_dep = vec![false; self.nodes.len()];
+        for n in &self.nodes {
+            for &d in &n.deps {
+                is_dep[d as usize] = true;
+            }
+        }
+        self.heads = (0..self.nodes.len() as u32).filter(|&i| !is_dep[i as usize]).collect();
+    }
+
+    /// The node index of change `hash`.
+    pub(crate) fn index_of(&self, hash: &ChangeHash) -> Option<u32> {
+        self.index.get(hash).copied()
+    }
+
     /// Adds a change whose deps are all present (the caller checked).
     pub(crate) fn push(&mut self, change: Change, replica: u32) -> u32 {
         let i = self.nodes.len() as u32;

@@ -50,6 +50,7 @@ mod id;
 mod leb;
 mod patch;
 mod revert;
+mod rewind;
 mod seq;
 #[cfg(feature = "sim")]
 pub mod sim;

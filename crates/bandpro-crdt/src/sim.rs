@@ -57,7 +57,11 @@ impl Sim {
     pub fn new(n: usize) -> Self {
         let replicas = (0..n)
             .map(|i| Replica {
-                doc: Document::with_replica(ReplicaId::from_u128(i as u128 + 1)),
+                doc: {
+                    let mut d = Document::with_replica(ReplicaId::from_u128(i as u128 + 1));
+                    d.enable_rewind();
+                    d
+                },
                 shadow: HashMap::from([(ROOT, Shadow::Map(BTreeMap::new()))]),
             })
             .collect();
@@ -101,10 +105,11 @@ impl Sim {
         self.steps += 1;
         let n = self.replicas.len() as u64;
         let r = (action.a % n) as usize;
-        match action.kind % 11 {
+        match action.kind % 12 {
             0..=4 => self.edit(r, action.b, action.c),
             8 => self.reload(r),
             10 => self.revert(r, action.b),
+            11 => self.checkout(r, action.b, action.c),
             5 | 6 | 9 => {
                 let to = (action.b % n) as usize;
                 if to != r && self.group[r] == self.group[to] {
@@ -209,7 +214,50 @@ impl Sim {
         assert_eq!(loaded.hydrate(&ROOT).unwrap(), doc.hydrate(&ROOT).unwrap(), "reload changed the state");
         assert_eq!(loaded.heads(), doc.heads());
         assert!(loaded.apply_changes(pending).expect("re-offered changes").is_empty());
+        // Rewinding restarts from here: a checkout further back rebuilds instead.
+        loaded.enable_rewind();
         self.replicas[r].doc = loaded;
+    }
+
+    /// Moves a replica in place to a random version of what it and a peer hold together (as a
+    /// checkout of another branch would), editing as a fresh replica from then on. Checks the
+    /// patch law across the move and the state against time travel.
+    fn checkout(&mut self, r: usize, b: u64, c: u64) {
+        let n = self.replicas.len();
+        let mut source = self.replicas[r].doc.clone();
+        if n > 1 {
+            // The peer keeps everything this replica had, as a repository's full log does, so
+            // that no change leaves the network with the move.
+            let peer = (r + 1 + (b % (n as u64 - 1)) as usize) % n;
+            let mine: Vec<Change> = self.replicas[r].doc.changes().cloned().collect();
+            let patches = self.replicas[peer].doc.apply_changes(mine).expect("valid changes apply");
+            self.apply_patches(peer, &patches);
+            self.check_shadow(peer);
+            let theirs: Vec<Change> = self.replicas[peer].doc.changes().cloned().collect();
+            source.apply_changes(theirs).expect("valid changes apply");
+        }
+        let hashes: Vec<_> = source.changes().map(|ch| ch.hash()).collect();
+        let Some(target) = pick(&hashes, c) else { return };
+        let expected = source.at(&[target]).expect("a known version").hydrate(&ROOT).unwrap();
+        let fresh = ReplicaId::from_u128(1_000 + self.steps as u128);
+        let doc = &mut self.replicas[r].doc;
+        match doc.checkout_from(&source, &[target], fresh).expect("checkout of a known version") {
+            Some(patches) => self.apply_patches(r, &patches),
+            None => {
+                // Rebuilt: the shadow starts again from the state.
+                let shadow = &mut self.replicas[r].shadow;
+                shadow.clear();
+                shadow.insert(ROOT, Shadow::Map(BTreeMap::new()));
+                let mut scratch = Document::with_replica(ReplicaId::from_u128(5_000 + self.steps as u128));
+                let all: Vec<Change> = self.replicas[r].doc.changes().cloned().collect();
+                let patches = scratch.apply_changes(all).expect("its own changes apply");
+                self.apply_patches(r, &patches);
+            }
+        }
+        let doc = &self.replicas[r].doc;
+        assert_eq!(doc.heads(), vec![target], "checkout lands on the version asked for");
+        assert_eq!(doc.hydrate(&ROOT).unwrap(), expected, "checkout equals time travel");
+        assert_eq!(doc.replica(), fresh);
     }
 
     fn deliver(&mut self, from: usize, to: usize, c: u64) {

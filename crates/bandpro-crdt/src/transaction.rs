@@ -337,8 +337,8 @@ impl Transaction<'_> {
         // overflow, so the change is valid by construction.
         let change: Change = parts.build_trusted();
         let hash = change.hash();
-        self.doc.commit_local(change);
-        self.undo.clear();
+        let undo = std::mem::take(&mut self.undo);
+        self.doc.commit_local(change, &undo);
         Commit { hash: Some(hash), patches }
     }
 

@@ -332,3 +332,58 @@ mod import_alignment {
         }
     }
 }
+
+mod checkout_in_place {
+    use super::*;
+    use bandpro_crdt::{ChangeHash, Document};
+
+    /// The score at `heads` of `full`, rebuilt from the log: what an in-place move must equal.
+    fn replayed(full: &Document, heads: &[ChangeHash]) -> Score {
+        Score::from_document(full.at(heads).unwrap()).unwrap()
+    }
+
+    fn assert_same(moved: &Score, fresh: &Score) {
+        assert_eq!(SimpleScore::from_view(moved), SimpleScore::from_view(fresh), "the view differs");
+        assert_eq!(sorted(moved.diagnostics().to_vec()), sorted(fresh.diagnostics().to_vec()));
+        assert_eq!(moved.heads(), fresh.heads());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(24), ..ProptestConfig::default() })]
+
+        /// Moving a score in place between two branches, their base and back, with edits in
+        /// between, always equals rebuilding it at that version from the log.
+        #[test]
+        fn a_checkout_in_place_equals_a_replay(ours_ops in prop::collection::vec(op(), 1..15), theirs_ops in prop::collection::vec(op(), 1..15), later in prop::collection::vec(op(), 0..5)) {
+            let (mut base, parts) = setup();
+            base.enable_rewind();
+            let base_heads = base.heads();
+            let mut ours = base.fork(ReplicaId::from_u128(21));
+            let mut theirs = base.fork(ReplicaId::from_u128(22));
+            for o in ours_ops.iter().filter(|o| !matches!(o, Op::Sync { .. })) { apply(&mut ours, &parts, o); }
+            for o in theirs_ops.iter().filter(|o| !matches!(o, Op::Sync { .. })) { apply(&mut theirs, &parts, o); }
+            let mut full = ours.document().clone();
+            full.merge(theirs.document()).unwrap();
+
+            let mut work = ours.clone();
+            check_incremental(&work);
+            work.checkout_from(&full, &theirs.heads(), ReplicaId::from_u128(31)).unwrap();
+            assert_same(&work, &replayed(&full, &theirs.heads()));
+
+            // Editing after the move (as the new replica), then moving on.
+            for o in later.iter().filter(|o| !matches!(o, Op::Sync { .. })) {
+                apply(&mut work, &parts, o);
+                check_incremental(&work);
+            }
+            full.merge(work.document()).unwrap();
+            let edited = work.heads();
+            work.checkout_from(&full, &base_heads, ReplicaId::from_u128(32)).unwrap();
+            assert_same(&work, &replayed(&full, &base_heads));
+            work.checkout_from(&full, &ours.heads(), ReplicaId::from_u128(33)).unwrap();
+            assert_same(&work, &replayed(&full, &ours.heads()));
+            work.checkout_from(&full, &edited, ReplicaId::from_u128(34)).unwrap();
+            assert_same(&work, &replayed(&full, &edited));
+            check_incremental(&work);
+        }
+    }
+}

@@ -3,8 +3,8 @@
 //! be undone, and a batch that fails erases nothing.
 
 use bandpro_crdt::{
-    ChangeHash, ChangeParts, Document, ERASURE_KEY_PREFIX, Error, MemoryStore, ObjRef, Op, OpAction, Personal,
-    ROOT, ReplicaId, Store, SyncState,
+    ChangeHash, ChangeParts, Document, ERASURE_KEY_PREFIX, Error, MemoryStore, ObjRef, Op, OpAction,
+    Personal, ROOT, ReplicaId, Store, SyncState,
 };
 
 const NAME: &[u8] = b"Mallory Secret";
