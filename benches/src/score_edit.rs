@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use bandpro_core::{Edit, PartId, Repository, Result as CoreResult, Score, ScoreTx};
-use bandpro_crdt::{MemoryStore, ReplicaId};
+use bandpro_crdt::{MemoryStore, ReplicaId, Store};
 use bandpro_music::validate::{self, ValidationConfig};
 use bandpro_music::{EventId, EventKind, Pitch, ScoreView, SimpleScore};
 
@@ -244,7 +244,8 @@ fn edit_all(repo: &mut Repository, edits: &[(EventId, usize, Pitch)]) -> Result<
 
 /// `repo`: a repository over a `MemoryStore` holding the built score and `edits` note edits;
 /// checkout of the version `edits` changes back, forecast of two branches of `edits` changes
-/// each, blame of one measure, diff of the two versions. Checks what each returns.
+/// each, blame of one measure, diff of the two versions, and opening the repository again from
+/// a store holding its log. Checks what each returns.
 pub fn repo(size: EditSize) -> Result<Vec<(String, f64)>, String> {
     let src = music::score(size.score);
     let mut repo = Repository::init(Box::new(MemoryStore::new())).map_err(err("init"))?;
@@ -292,7 +293,20 @@ pub fn repo(size: EditSize) -> Result<Vec<(String, f64)>, String> {
     if diff.is_empty() {
         return Err("diff found nothing between versions with edits".into());
     }
+    // Open at the head: a repository reopened from a store that holds the whole log.
+    let mut store = MemoryStore::new();
+    store
+        .append(&repo.document().changes().cloned().collect::<Vec<_>>())
+        .map_err(|e| format!("append: {e}"))?;
+    store.compare_and_set_ref("heads/main", None, Some(&repo.heads())).map_err(|e| format!("ref: {e}"))?;
+    let start = Instant::now();
+    let reopened = Repository::open(Box::new(store)).map_err(err("open"))?;
+    let open_ns = start.elapsed().as_nanos() as f64;
+    if reopened.heads() != repo.heads() || reopened.score().measure_count() != repo.score().measure_count() {
+        return Err("the reopened repository is at another version".into());
+    }
     Ok(vec![
+        ("open_ns".into(), open_ns),
         ("checkout_ns".into(), checkout_ns),
         ("forecast_ns".into(), forecast_ns),
         ("forecast_items".into(), forecast.items.len() as f64),

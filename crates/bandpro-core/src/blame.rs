@@ -62,7 +62,11 @@ impl Repository {
     pub fn blame_measure(&self, measure: usize) -> Result<Option<Blame>> {
         let doc = self.score().document();
         let mut best: Option<((u32, bandpro_crdt::ReplicaId), &Change)> = None;
-        for c in doc.changes() {
+        // Newest first, so the search ends at the first change too old to beat the best.
+        for c in doc.changes_newest_first() {
+            if best.is_some_and(|((counter, _), _)| c.end_op() < counter) {
+                break;
+            }
             for (obj, counter) in Repository::touches(c) {
                 if self.score().place_of(&obj).is_some_and(|(_, m)| m == measure) {
                     let key = (counter, c.replica());
@@ -80,7 +84,10 @@ impl Repository {
         let Some(obj) = self.score().event_object(event) else { return Ok(None) };
         let doc = self.score().document();
         let mut best: Option<((u32, bandpro_crdt::ReplicaId), &Change)> = None;
-        for c in doc.changes() {
+        for c in doc.changes_newest_first() {
+            if best.is_some_and(|((counter, _), _)| c.end_op() < counter) {
+                break;
+            }
             for (o, counter) in Repository::touches(c) {
                 if o == obj {
                     let key = (counter, c.replica());

@@ -10,7 +10,7 @@ use std::fmt;
 
 use bandpro_crdt::{Change, ChangeHash, ObjId, ObjRef, OpAction, Value};
 use bandpro_music::ScoreView;
-use bandpro_music::validate::{Diagnostic, Rule, Severity};
+use bandpro_music::validate::{self, Diagnostic, Rule, Severity};
 
 use crate::diff::describe_event;
 use crate::error::Result;
@@ -177,6 +177,54 @@ impl fmt::Display for ForecastItem {
     }
 }
 
+/// The measures where the merge can show a diagnostic that neither side shows. A rule reports
+/// in one measure and reads at most its neighbours; where only one side changed anything in
+/// that reach, the merge shows that side's music there, and so that side's diagnostics. So
+/// only measures both sides reached need checking. `None` when either side changed a part,
+/// the measure list or a measure's signatures: measure numbers or every measure's rules may
+/// then differ, and the whole score is compared.
+fn diagnostic_scope(
+    ours_only: &[&Change],
+    theirs_only: &[&Change],
+    ours: &Score,
+    theirs: &Score,
+    merged: &Score,
+) -> Option<Vec<std::ops::Range<usize>>> {
+    let count = merged.measure_count();
+    if ours.measure_count() != count || theirs.measure_count() != count {
+        return None;
+    }
+    let reach = |changes: &[&Change], side: &Score| -> Option<Vec<bool>> {
+        let mut hit = vec![false; count];
+        for c in changes {
+            for obj in objects_touched(c) {
+                // The side that made the change places it; the merge places what it created
+                // if the side later deleted it (then the container was touched too).
+                let m = match side.validation_reach(&obj) {
+                    Err(()) => return None,
+                    Ok(Some(m)) => Some(m),
+                    Ok(None) => merged.validation_reach(&obj).ok()?,
+                };
+                if let Some(m) = m {
+                    for x in validate::affected_measures(m..m + 1, count) {
+                        hit[x] = true;
+                    }
+                }
+            }
+        }
+        Some(hit)
+    };
+    let (o, t) = (reach(ours_only, ours)?, reach(theirs_only, theirs)?);
+    let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();
+    for m in (0..count).filter(|&m| o[m] && t[m]) {
+        match ranges.last_mut() {
+            Some(r) if r.end == m => r.end = m + 1,
+            _ => ranges.push(m..m + 1),
+        }
+    }
+    Some(ranges)
+}
+
 /// The engine objects a change's ops address, create or delete (for blame, log and forecast).
 pub fn objects_touched(c: &Change) -> Vec<ObjId> {
     crate::repo::Repository::objects_of(c)
@@ -261,14 +309,16 @@ fn score_part(score: &Score, part: Option<usize>) -> Option<String> {
 
 /// Forecasts merging `theirs` into `ours`.
 pub fn forecast(ours: &Score, theirs: &Score) -> Result<Forecast> {
-    let mut both = ours.document().clone();
-    both.merge(theirs.document())?;
+    // The merge itself, as `Repository::merge` makes it (without the merge change, which
+    // writes nothing); its log holds both sides for the graph questions.
+    let mut merged = ours.clone();
+    merged.merge(theirs)?;
+    let merged = merged;
+    let both = merged.document();
     let (oh, th) = (ours.heads(), theirs.heads());
     let base = both.merge_bases(&oh, &th)?;
     let ours_only: Vec<&Change> = both.changes_between(&oh, &th)?;
     let theirs_only: Vec<&Change> = both.changes_between(&th, &oh)?;
-    let mut merged = ours.clone();
-    merged.apply_changes(theirs_only.iter().map(|c| (*c).clone()).collect())?;
     let (oa, ta) = (authors(&ours_only), authors(&theirs_only));
     let item =
         |kind, place: Option<(Option<usize>, usize)>, voice, suggestion: Option<String>| ForecastItem {
@@ -397,13 +447,31 @@ pub fn forecast(ours: &Score, theirs: &Score) -> Result<Forecast> {
         items.push(item(kind, Some((Some(p), m)), Some(v), suggestion));
     }
 
-    // Diagnostics only the merge has.
-    let known: HashSet<String> =
-        ours.diagnostics().iter().chain(theirs.diagnostics()).map(diag_key).collect();
-    for d in merged.diagnostics() {
-        if known.contains(&diag_key(d)) {
-            continue;
+    // Diagnostics only the merge has: where both sides changed what a rule reads, or
+    // everywhere when either side changed the score's structure.
+    let fresh: Vec<Diagnostic> = match diagnostic_scope(&ours_only, &theirs_only, ours, theirs, &merged) {
+        None => {
+            let known: HashSet<String> =
+                ours.diagnostics().iter().chain(theirs.diagnostics()).map(diag_key).collect();
+            merged.diagnostics().iter().filter(|d| !known.contains(&diag_key(d))).cloned().collect()
         }
+        Some(ranges) => {
+            let config = merged.validation_config();
+            let mut validator = validate::Validator::new();
+            let mut known = HashSet::new();
+            let mut candidates = Vec::new();
+            for r in ranges {
+                for side in [ours, theirs] {
+                    let found = validator.validate_measures(side, r.clone(), side.validation_config());
+                    known.extend(found.iter().map(diag_key));
+                }
+                candidates.extend(validator.validate_measures(&merged, r, config));
+            }
+            candidates.retain(|d| !known.contains(&diag_key(d)));
+            candidates
+        }
+    };
+    for d in &fresh {
         let kind = ForecastKind::NewDiagnostic {
             rule: d.rule,
             severity: d.severity,

@@ -267,7 +267,7 @@ impl Repository {
         let lower = rev.to_ascii_lowercase();
         if lower.len() >= 4 && lower.chars().all(|c| c.is_ascii_hexdigit()) {
             let found: Vec<ChangeHash> =
-                self.full.changes().map(|c| c.hash()).filter(|h| h.to_hex().starts_with(&lower)).collect();
+                self.full.change_hashes().filter(|h| h.to_hex().starts_with(&lower)).collect();
             return match found.as_slice() {
                 [one] => Ok(vec![*one]),
                 [] => Err(Error::NoSuchRevision(rev.to_owned())),

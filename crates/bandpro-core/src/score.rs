@@ -345,6 +345,33 @@ impl Score {
         self.cache.measure_by_obj.get(obj).map(|&i| (None, i))
     }
 
+    /// The measure whose diagnostics an edit of engine object `obj` can change (an event or
+    /// a measure's event list), `Err(())` if such an edit can change diagnostics anywhere (a
+    /// part, the measure list, a measure's signatures), `Ok(None)` if it changes none (the
+    /// metadata, or an object this score does not show).
+    pub(crate) fn validation_reach(&self, obj: &ObjId) -> std::result::Result<Option<usize>, ()> {
+        let c = &self.cache;
+        if let Some(id) = c.event_by_obj.get(obj) {
+            return Ok(self.locate(*id).map(|(_, m, _, _)| m));
+        }
+        if let Some(m) = c.list_to_measure.get(obj) {
+            return Ok(c.measure_by_obj.get(m).copied());
+        }
+        if c.measure_by_obj.contains_key(obj)
+            || *obj == c.parts_list
+            || *obj == c.measures_list
+            || c.parts.iter().any(|p| p.obj == *obj)
+        {
+            return Err(());
+        }
+        Ok(None)
+    }
+
+    /// The validation settings.
+    pub fn validation_config(&self) -> &ValidationConfig {
+        &self.config
+    }
+
     /// Whether an engine object is a list that holds a measure's events.
     pub(crate) fn is_container(&self, obj: &ObjId) -> bool {
         self.cache.list_to_measure.contains_key(obj)

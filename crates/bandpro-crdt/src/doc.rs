@@ -443,6 +443,28 @@ impl Document {
         self.graph.nodes.iter().map(|n| n.change())
     }
 
+    /// The hashes of every change, in the order of [`Document::changes`], without decoding
+    /// any change (a document opened from a snapshot decodes its history only when asked).
+    pub fn change_hashes(&self) -> impl Iterator<Item = ChangeHash> + '_ {
+        self.graph.nodes.iter().map(|n| n.hash)
+    }
+
+    /// Every change, newest first by Lamport time: by decreasing counter of its last op, ties
+    /// by replica id (the order in which conflicting writes win). No op of a later change in
+    /// this order has a counter above its `end_op`, so a search for the latest change that
+    /// did something can stop at the first change whose `end_op` is below the best found.
+    pub fn changes_newest_first(&self) -> impl Iterator<Item = &Change> + '_ {
+        let nodes = &self.graph.nodes;
+        let mut order: Vec<usize> = (0..nodes.len()).collect();
+        order.sort_unstable_by(|&a, &b| {
+            let (x, y) = (&nodes[a], &nodes[b]);
+            y.end_op
+                .cmp(&x.end_op)
+                .then_with(|| self.replicas[y.replica as usize].cmp(&self.replicas[x.replica as usize]))
+        });
+        order.into_iter().map(move |i| nodes[i].change())
+    }
+
     /// The change with this hash.
     pub fn change(&self, hash: &ChangeHash) -> Option<&Change> {
         self.graph.lookup(hash).map(|i| self.graph.node(i).change())

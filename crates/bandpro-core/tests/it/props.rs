@@ -203,6 +203,105 @@ mod forecast_exactness {
         s.diagnostics().iter().map(forecast::diagnostic_identity).collect()
     }
 
+    /// Forecasts merging two random branches of a small score and checks the forecast against
+    /// the real merge.
+    fn check(ours_ops: &[Op], theirs_ops: &[Op]) {
+        let (base, parts) = setup();
+        let mut ours = base.fork(ReplicaId::from_u128(21));
+        let mut theirs = base.fork(ReplicaId::from_u128(22));
+        for o in ours_ops {
+            apply(&mut ours, &parts, o);
+        }
+        for o in theirs_ops {
+            apply(&mut theirs, &parts, o);
+        }
+        let f = forecast::forecast(&ours, &theirs).unwrap();
+        let mut merged = ours.clone();
+        merged.merge(&theirs).unwrap();
+
+        // Concurrent writes: every key both sides left different, and every multi-value
+        // conflict the merge made, is forecast with the winner the merge shows.
+        let predicted: HashSet<(ObjId, String)> = f
+            .items
+            .iter()
+            .filter_map(|i| match &i.kind {
+                ForecastKind::ConcurrentWrite { key, .. } => Some((i.object.unwrap(), key.clone())),
+                _ => None,
+            })
+            .collect();
+        for obj in objects(&[&ours, &theirs, &merged]) {
+            for key in FIELDS.iter().chain(&MEASURE_FIELDS) {
+                let all = merged.document().get_all(&obj, *key).unwrap_or_default();
+                let distinct: HashSet<String> = all.iter().map(|v| format!("{v:?}")).collect();
+                let was = |s: &Score| s.document().get_all(&obj, *key).map(|v| v.len()).unwrap_or(0);
+                if distinct.len() > 1 && was(&ours) <= 1 && was(&theirs) <= 1 {
+                    assert!(
+                        predicted.contains(&(obj, key.to_string())),
+                        "conflict on {obj} {key} not forecast"
+                    );
+                }
+            }
+        }
+        for i in &f.items {
+            if let ForecastKind::ConcurrentWrite { key, winner, .. } = &i.kind {
+                let obj = i.object.unwrap();
+                let get =
+                    |s: &Score| -> Option<Value> { s.document().get(&obj, key.as_str()).ok().flatten() };
+                let shown = get(&merged);
+                let expect = if *winner == Side::Ours { get(&ours) } else { get(&theirs) };
+                assert_eq!(shown, expect, "the forecast winner is not what the merge shows");
+            }
+        }
+
+        // Edits of deleted things: exactly the touched objects that vanish in the merge.
+        let lost: HashSet<ObjId> = f
+            .items
+            .iter()
+            .filter(|i| matches!(i.kind, ForecastKind::EditOfDeleted { .. }))
+            .filter_map(|i| i.object)
+            .collect();
+        let mut expected_lost = HashSet::new();
+        for (side, other) in [(&ours, &theirs), (&theirs, &ours)] {
+            let only = side.document().changes().filter(|c| !other.document().has_change(&c.hash()));
+            for c in only {
+                for obj in forecast::objects_touched(c) {
+                    let reachable = |s: &Score| matches!(s.document().path(&obj), Ok(Some(_)));
+                    let placed = side
+                        .event_object(side.event_id_for(&obj).unwrap_or(bandpro_music::event::EventId(0)))
+                        .is_some()
+                        || (0..side.measure_count()).any(|m| side.measure_object(m) == Some(obj));
+                    if reachable(side) && !reachable(&merged) && placed {
+                        expected_lost.insert(obj);
+                    }
+                }
+            }
+        }
+        assert_eq!(lost, expected_lost);
+
+        // New diagnostics: exactly those of the merge that neither side had.
+        let predicted: HashSet<String> = f
+            .items
+            .iter()
+            .filter_map(|i| match &i.kind {
+                ForecastKind::NewDiagnostic { diagnostic, .. } => {
+                    Some(forecast::diagnostic_identity(diagnostic))
+                }
+                _ => None,
+            })
+            .collect();
+        let before: HashSet<String> = diag_keys(&ours).union(&diag_keys(&theirs)).cloned().collect();
+        let fresh: HashSet<String> = diag_keys(&merged).difference(&before).cloned().collect();
+        assert_eq!(predicted, fresh);
+    }
+
+    /// Edits of notes only: the measures line up on both sides, so the forecast checks
+    /// diagnostics only where both sides reached.
+    fn note_op() -> impl Strategy<Value = Op> {
+        op().prop_filter("note edits only", |o| {
+            matches!(o, Op::Note { .. } | Op::Pitch { .. } | Op::Duration { .. } | Op::Delete { .. })
+        })
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(24), ..ProptestConfig::default() })]
 
@@ -210,67 +309,13 @@ mod forecast_exactness {
         /// else.
         #[test]
         fn the_forecast_matches_the_real_merge(ours_ops in prop::collection::vec(op(), 1..20), theirs_ops in prop::collection::vec(op(), 1..20)) {
-            let (base, parts) = setup();
-            let mut ours = base.fork(ReplicaId::from_u128(21));
-            let mut theirs = base.fork(ReplicaId::from_u128(22));
-            for o in &ours_ops { apply(&mut ours, &parts, o); }
-            for o in &theirs_ops { apply(&mut theirs, &parts, o); }
-            let f = forecast::forecast(&ours, &theirs).unwrap();
-            let mut merged = ours.clone();
-            merged.merge(&theirs).unwrap();
+            check(&ours_ops, &theirs_ops);
+        }
 
-            // Concurrent writes: every key both sides left different, and every multi-value
-            // conflict the merge made, is forecast with the winner the merge shows.
-            let predicted: HashSet<(ObjId, String)> = f.items.iter().filter_map(|i| match &i.kind {
-                ForecastKind::ConcurrentWrite { key, .. } => Some((i.object.unwrap(), key.clone())),
-                _ => None,
-            }).collect();
-            for obj in objects(&[&ours, &theirs, &merged]) {
-                for key in FIELDS.iter().chain(&MEASURE_FIELDS) {
-                    let all = merged.document().get_all(&obj, *key).unwrap_or_default();
-                    let distinct: HashSet<String> = all.iter().map(|v| format!("{v:?}")).collect();
-                    let was = |s: &Score| s.document().get_all(&obj, *key).map(|v| v.len()).unwrap_or(0);
-                    if distinct.len() > 1 && was(&ours) <= 1 && was(&theirs) <= 1 {
-                        prop_assert!(predicted.contains(&(obj, key.to_string())), "conflict on {obj} {key} not forecast");
-                    }
-                }
-            }
-            for i in &f.items {
-                if let ForecastKind::ConcurrentWrite { key, winner, .. } = &i.kind {
-                    let obj = i.object.unwrap();
-                    let get = |s: &Score| -> Option<Value> { s.document().get(&obj, key.as_str()).ok().flatten() };
-                    let shown = get(&merged);
-                    let expect = if *winner == Side::Ours { get(&ours) } else { get(&theirs) };
-                    prop_assert_eq!(shown, expect, "the forecast winner is not what the merge shows");
-                }
-            }
-
-            // Edits of deleted things: exactly the touched objects that vanish in the merge.
-            let lost: HashSet<ObjId> = f.items.iter().filter(|i| matches!(i.kind, ForecastKind::EditOfDeleted { .. })).filter_map(|i| i.object).collect();
-            let mut expected_lost = HashSet::new();
-            for (side, other) in [(&ours, &theirs), (&theirs, &ours)] {
-                let only = side.document().changes().filter(|c| !other.document().has_change(&c.hash()));
-                for c in only {
-                    for obj in forecast::objects_touched(c) {
-                        let reachable = |s: &Score| matches!(s.document().path(&obj), Ok(Some(_)));
-                        let placed = side.event_object(side.event_id_for(&obj).unwrap_or(bandpro_music::event::EventId(0))).is_some()
-                            || (0..side.measure_count()).any(|m| side.measure_object(m) == Some(obj));
-                        if reachable(side) && !reachable(&merged) && placed {
-                            expected_lost.insert(obj);
-                        }
-                    }
-                }
-            }
-            prop_assert_eq!(lost, expected_lost);
-
-            // New diagnostics: exactly those of the merge that neither side had.
-            let predicted: HashSet<String> = f.items.iter().filter_map(|i| match &i.kind {
-                ForecastKind::NewDiagnostic { diagnostic, .. } => Some(forecast::diagnostic_identity(diagnostic)),
-                _ => None,
-            }).collect();
-            let before: HashSet<String> = diag_keys(&ours).union(&diag_keys(&theirs)).cloned().collect();
-            let fresh: HashSet<String> = diag_keys(&merged).difference(&before).cloned().collect();
-            prop_assert_eq!(predicted, fresh);
+        /// The same when both branches only edit notes (where the forecast narrows its check).
+        #[test]
+        fn the_forecast_of_note_edits_matches_the_real_merge(ours_ops in prop::collection::vec(note_op(), 1..25), theirs_ops in prop::collection::vec(note_op(), 1..25)) {
+            check(&ours_ops, &theirs_ops);
         }
     }
 }
