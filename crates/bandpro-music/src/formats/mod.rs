@@ -70,6 +70,11 @@ pub mod limits {
     pub const MAX_MEASURES: usize = 100_000;
     /// Most (part, measure) cells in a score: parts times measures.
     pub const MAX_CELLS: usize = 4_000_000;
+    /// Most events (notes, chords and rests) in a score read from MIDI or ABC, a note tied
+    /// across barlines counting once per measure. Both formats multiply a few bytes into many
+    /// events: a MIDI note held for an hour is split at every barline, an ABC `Z99999` is that
+    /// many rests.
+    pub const MAX_EVENTS: usize = 4_000_000;
     /// Most voices in one part.
     pub const MAX_VOICES: usize = 64;
     /// Most staves in one part.

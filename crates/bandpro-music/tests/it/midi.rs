@@ -258,3 +258,43 @@ fn fuzz_crash_second_header_chunk_with_bad_smpte_rate_is_an_error() {
     ];
     assert!(bandpro_music::formats::midi::read(bytes).is_err());
 }
+
+/// A file of a few hundred bytes: 64 overlapping notes held for about 6,000 quarters in 1/64
+/// measures. Each note became a tied piece in each of ~95,000 measures, in its own voice: some
+/// six million events and gigabytes of memory (the `midi_read` fuzz target ran out of memory on
+/// it). The pieces are counted before any is made and the file is refused.
+#[test]
+fn notes_split_into_millions_of_pieces_are_refused_before_they_are_made() {
+    let mut t = vec![ev(0, TrackEventKind::Meta(MetaMessage::TimeSignature(1, 6, 24, 8)))];
+    for k in 0..64 {
+        t.push(ev(0, note(0, 20 + k, true)));
+    }
+    t.push(ev(5_900 * 480, note(0, 20, false)));
+    for k in 1..64 {
+        t.push(ev(480, note(0, 20 + k, false)));
+    }
+    t.push(ev(0, TrackEventKind::Meta(MetaMessage::EndOfTrack)));
+    let bytes = smf(Format::SingleTrack, vec![t]);
+    assert!(bytes.len() < 600, "{}", bytes.len());
+    match midi::read(&bytes) {
+        Err(Error::LimitExceeded { what: "events", limit, .. }) => {
+            assert_eq!(limit, bandpro_music::formats::limits::MAX_EVENTS as u64);
+        }
+        other => panic!("expected the event limit: {:?}", other.map(|_| ())),
+    }
+    // The same notes held for a few measures read as one voice per note, tied across barlines.
+    let mut t = vec![ev(0, TrackEventKind::Meta(MetaMessage::TimeSignature(1, 6, 24, 8)))];
+    for k in 0..64 {
+        t.push(ev(0, note(0, 20 + k, true)));
+    }
+    t.push(ev(480, note(0, 20, false)));
+    for k in 1..64 {
+        t.push(ev(480, note(0, 20 + k, false)));
+    }
+    t.push(ev(0, TrackEventKind::Meta(MetaMessage::EndOfTrack)));
+    let (score, _) = midi::read(&smf(Format::SingleTrack, vec![t])).unwrap();
+    assert_eq!(score.voice_count(0, 0), 64);
+    // The last note lasts 64 quarters: 1,024 measures of 1/64.
+    assert_eq!(score.measure_count(), 1024);
+    assert_eq!(score.voice_count(0, 1023), 1);
+}

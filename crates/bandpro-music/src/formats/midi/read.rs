@@ -1,6 +1,6 @@
 //! Reading a Standard MIDI File into a quantised, voiced score.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 use midly::{MetaMessage, MidiMessage, Timing, TrackEventKind};
 
@@ -230,7 +230,8 @@ pub(crate) fn read(bytes: &[u8], options: &MidiOptions) -> Result<(SimpleScore, 
         // Per channel: part index in `parts`, open notes per key.
         let mut channel_part: HashMap<u8, usize> = HashMap::new();
         let mut programs: HashMap<u8, u8> = HashMap::new();
-        let mut open: HashMap<(u8, u8), Vec<(u64, u8)>> = HashMap::new();
+        // Per channel and key, the notes sounding, oldest first: a note-off ends the oldest.
+        let mut open: HashMap<(u8, u8), VecDeque<(u64, u8)>> = HashMap::new();
         let first_part = parts.len();
         loop {
             let at = bytes.len() - tracks.unread().len() - events.unread().len();
@@ -261,11 +262,8 @@ pub(crate) fn read(bytes: &[u8], options: &MidiOptions) -> Result<(SimpleScore, 
                         _ => continue,
                     };
                     if on_vel > 0 {
-                        open.entry((ch, key)).or_default().push((now, on_vel));
-                    } else if let Some(list) = open.get_mut(&(ch, key))
-                        && !list.is_empty()
-                    {
-                        let (on, vel) = list.remove(0);
+                        open.entry((ch, key)).or_default().push_back((now, on_vel));
+                    } else if let Some((on, vel)) = open.get_mut(&(ch, key)).and_then(VecDeque::pop_front) {
                         let pi = *channel_part.entry(ch).or_insert_with(|| {
                             parts.push(RawPart {
                                 channel: ch,
@@ -454,6 +452,22 @@ pub(crate) fn read(bytes: &[u8], options: &MidiOptions) -> Result<(SimpleScore, 
     let mut part_infos = Vec::with_capacity(parts.len());
     let mut cells: Vec<Vec<Vec<Vec<Event>>>> = Vec::with_capacity(parts.len());
     let mut next_id = 1u64;
+    // Events made so far, against `limits::MAX_EVENTS`: a few bytes of notes held across
+    // thousands of short measures, in many voices, would otherwise become gigabytes of tied
+    // pieces and rests.
+    let mut event_count = 0usize;
+    let mut count_events = |more: usize| -> Result<()> {
+        event_count = event_count.saturating_add(more);
+        if event_count > limits::MAX_EVENTS {
+            return Err(Error::LimitExceeded {
+                format: FORMAT,
+                position: FilePosition::Unknown,
+                what: "events",
+                limit: limits::MAX_EVENTS as u64,
+            });
+        }
+        Ok(())
+    };
     for (pi, raw) in parts.iter().enumerate() {
         let drums = raw.channel == 9;
         let ins = if drums {
@@ -536,7 +550,18 @@ pub(crate) fn read(bytes: &[u8], options: &MidiOptions) -> Result<(SimpleScore, 
             rank[v] = r;
         }
         let voice_count = voice_ends.len().max(1);
-        let mut part_cells: Vec<Vec<Vec<Event>>> = vec![vec![Vec::new(); voice_count]; measures.len()];
+        // Every group becomes one piece per measure it sounds in: counted before any is made.
+        let pieces = groups
+            .iter()
+            .map(|g| {
+                let first = measures.partition_point(|m| m.0 + m.1 <= g.0);
+                let last = measures.partition_point(|m| m.0 < g.1);
+                last.saturating_sub(first)
+            })
+            .fold(0usize, usize::saturating_add);
+        count_events(pieces)?;
+        // A measure's voices are made as they are played, not `voice_count` for every measure.
+        let mut part_cells: Vec<Vec<Vec<Event>>> = vec![Vec::new(); measures.len()];
         let mut current = nearest_dynamic(DEFAULT_VELOCITY);
         let mut by_voice: Vec<Vec<usize>> = vec![Vec::new(); voice_count];
         for (gi, &v) in assigned.iter().enumerate() {
@@ -584,7 +609,11 @@ pub(crate) fn read(bytes: &[u8], options: &MidiOptions) -> Result<(SimpleScore, 
                     if t == on {
                         ev.dynamic = dyn_marks.get(&gi).copied();
                     }
-                    part_cells[m][v].push(ev);
+                    let cell = &mut part_cells[m];
+                    if cell.len() <= v {
+                        cell.resize_with(v + 1, Vec::new);
+                    }
+                    cell[v].push(ev);
                     t = piece_end;
                     m += 1;
                 }
@@ -593,6 +622,9 @@ pub(crate) fn read(bytes: &[u8], options: &MidiOptions) -> Result<(SimpleScore, 
         // Rests fill the gaps of voices that play in a measure; voice 0 always covers it.
         for (m, cell) in part_cells.iter_mut().enumerate() {
             let len = measures[m].1;
+            if cell.is_empty() {
+                cell.push(Vec::new());
+            }
             for (v, events) in cell.iter_mut().enumerate() {
                 if events.is_empty() && v != 0 {
                     continue;
@@ -603,6 +635,7 @@ pub(crate) fn read(bytes: &[u8], options: &MidiOptions) -> Result<(SimpleScore, 
                 let mut cursor = Rational::ZERO;
                 for e in events.drain(..) {
                     if e.onset > cursor {
+                        count_events(1)?;
                         let mut r = Event::new(EventId(next_id), cursor, e.onset - cursor, EventKind::Rest);
                         next_id += 1;
                         r.staff = staff;
@@ -612,6 +645,7 @@ pub(crate) fn read(bytes: &[u8], options: &MidiOptions) -> Result<(SimpleScore, 
                     filled.push(e);
                 }
                 if cursor < len {
+                    count_events(1)?;
                     let mut r = Event::new(EventId(next_id), cursor, len - cursor, EventKind::Rest);
                     next_id += 1;
                     r.staff = staff;
