@@ -330,3 +330,23 @@ fn writing_a_note_too_long_for_the_unit_is_not_a_panic() {
     assert!(text.contains("C13835044861142630400"), "{text}");
     assert!(abc::read(&text).is_err());
 }
+
+/// Forty-one voices declared, then one multi-measure rest of 99,999 measures: the score would
+/// need 41 times as many measures in all, past the limit of parts times measures. Refused at the
+/// rest, before the rests are made, instead of after allocating millions of them (a few hundred
+/// bytes of such rests in many voices ran to gigabytes).
+#[test]
+fn multi_measure_rests_past_the_cell_limit_are_refused_before_they_are_made() {
+    let voices: String = (1..=41).map(|v| format!("V:{v}\n")).collect();
+    let text = format!("X:1\n{voices}K:C\nV:1\nZ99999|\n");
+    match abc::read(&text) {
+        Err(Error::LimitExceeded { what: "parts times measures", position, .. }) => {
+            assert_eq!(position, FilePosition::LineColumn { line: 45, column: 1 });
+        }
+        other => panic!("expected the cell limit: {:?}", other.map(|_| ())),
+    }
+    // Forty voices fit.
+    let voices: String = (1..=40).map(|v| format!("V:{v}\n")).collect();
+    let (score, _) = abc::read(&format!("X:1\n{voices}K:C\nV:1\nZ99999|\n")).unwrap();
+    assert_eq!((score.part_count(), score.measure_count()), (40, 99_999));
+}

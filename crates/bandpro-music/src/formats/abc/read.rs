@@ -37,6 +37,10 @@ fn pos(line: usize, col: usize) -> FilePosition {
     FilePosition::LineColumn { line: line as u32, column: col as u32 }
 }
 
+fn limit_exceeded(line: usize, col: usize, what: &'static str, limit: usize) -> Error {
+    Error::LimitExceeded { format: FORMAT, position: pos(line, col), what, limit: limit as u64 }
+}
+
 /// Parse an ABC key field: `G`, `Dm`, `Ddor`, `F# minor`, `Bb mix`, `none`.
 pub(crate) fn parse_key(s: &str) -> Option<Key> {
     let s = s.split_whitespace().filter(|w| !w.contains('=')).collect::<Vec<_>>().join(" ");
@@ -208,12 +212,7 @@ impl Voice {
             return Ok(());
         }
         if self.measures.len() >= limits::MAX_MEASURES {
-            return Err(Error::LimitExceeded {
-                format: FORMAT,
-                position: pos(line, col),
-                what: "measures",
-                limit: limits::MAX_MEASURES as u64,
-            });
+            return Err(limit_exceeded(line, col, "measures", limits::MAX_MEASURES));
         }
         self.measures.push(Measure::default());
         self.cursor = Rational::ZERO;
@@ -265,6 +264,8 @@ struct Reader {
     tempo: Option<Tempo>,
     next_id: u64,
     in_body: bool,
+    /// Events placed so far in all voices, against [`limits::MAX_EVENTS`].
+    events: usize,
 }
 
 impl Reader {
@@ -275,6 +276,35 @@ impl Reader {
             self.voice_ids.push(String::new());
         }
         &mut self.voices[self.current]
+    }
+
+    /// A barline in the current voice at `line` and `col`. The score will have as many measures
+    /// as its longest voice in every part, so once this voice's measures times the voices
+    /// declared so far pass [`limits::MAX_CELLS`] the tune is refused here, before more is
+    /// allocated, rather than at the end.
+    fn bar(&mut self, line: usize, col: usize) -> Result<()> {
+        self.voice().bar(line, col)?;
+        self.check_cells(0, line, col)
+    }
+
+    /// Refuse the tune if the current voice, given `more` measures, would make the score's
+    /// parts times measures pass [`limits::MAX_CELLS`].
+    fn check_cells(&mut self, more: usize, line: usize, col: usize) -> Result<()> {
+        let voices = self.voices.len().max(1);
+        let measures = self.voice().measures.len().saturating_add(more);
+        if measures.saturating_mul(voices) > limits::MAX_CELLS {
+            return Err(limit_exceeded(line, col, "parts times measures", limits::MAX_CELLS));
+        }
+        Ok(())
+    }
+
+    /// Count `more` events towards [`limits::MAX_EVENTS`], refusing the tune past it.
+    fn count_events(&mut self, more: usize, line: usize, col: usize) -> Result<()> {
+        self.events = self.events.saturating_add(more);
+        if self.events > limits::MAX_EVENTS {
+            return Err(limit_exceeded(line, col, "events", limits::MAX_EVENTS));
+        }
+        Ok(())
     }
 
     fn default_unit(&self) -> Rational {
@@ -808,9 +838,9 @@ impl Reader {
         if ends_repeat || double || starts_repeat {
             v.open_ending = 0;
         }
-        v.bar(line, col)?;
+        self.bar(line, col)?;
         if starts_repeat {
-            v.measure().repeat_start = true;
+            self.voice().measure().repeat_start = true;
         }
         // "|1" and ":|2": an ending right after the bar.
         if chars.get(i).is_some_and(|c| c.is_ascii_digit()) {
@@ -887,12 +917,13 @@ impl Reader {
             }
             let n: usize = chars[start..i].iter().collect::<String>().parse().unwrap_or(1);
             if n > limits::MAX_MEASURES {
-                return Err(Error::LimitExceeded {
-                    format: FORMAT,
-                    position: pos(line, col),
-                    what: "measures",
-                    limit: limits::MAX_MEASURES as u64,
-                });
+                return Err(limit_exceeded(line, col, "measures", limits::MAX_MEASURES));
+            }
+            // A few bytes that stand for many measures: the limits are checked for all of them
+            // before any is made. (The rests are counted again as they are placed.)
+            self.check_cells(n.saturating_sub(1), line, col)?;
+            if self.events.saturating_add(n) > limits::MAX_EVENTS {
+                return Err(limit_exceeded(line, col, "events", limits::MAX_EVENTS));
             }
             for k in 0..n {
                 let v = self.voice();
@@ -900,7 +931,7 @@ impl Reader {
                 let e = Event::new(EventId(0), v.cursor, len, EventKind::Rest);
                 self.push_event(e, line, col)?;
                 if k + 1 < n {
-                    self.voice().bar(line, col)?;
+                    self.bar(line, col)?;
                 }
             }
             return Ok(i);
@@ -998,6 +1029,8 @@ impl Reader {
     }
 
     fn push_event(&mut self, mut e: Event, line: usize, col: usize) -> Result<()> {
+        let graces = self.voices[self.current].pending_grace.len();
+        self.count_events(graces + 1, line, col)?;
         let v = &mut self.voices[self.current];
         let graces = std::mem::take(&mut v.pending_grace);
         let m = v.measures.len() - 1;
@@ -1089,6 +1122,7 @@ pub(crate) fn read_tune(tune: &TuneText<'_>) -> Result<(SimpleScore, ImportRepor
         tempo: None,
         next_id: 1,
         in_body: false,
+        events: 0,
     };
     r.report.version = Some("2.1".into());
     let mut saw_meter = false;
