@@ -3,6 +3,7 @@
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use crate::change::{Change, InsertContent, ObjRef, Op, OpAction, OpValue, Personal, RefId};
 use crate::erasure::{Erasures, check_root_key};
@@ -109,7 +110,9 @@ pub struct Document {
     pub(crate) replica_index: HashMap<ReplicaId, u32>,
     pub(crate) keys: Vec<Box<str>>,
     pub(crate) key_index: HashMap<Box<str>, u32>,
-    pub(crate) objects: Vec<Object>,
+    /// Shared between copies until one of them changes an object (copy on write), so that a
+    /// fork or a branch does not copy every object up front.
+    pub(crate) objects: Vec<Arc<Object>>,
     pub(crate) obj_index: HashMap<OpId, u32>,
     pub(crate) increments: HashMap<OpId, i64>,
     pub(crate) graph: Graph,
@@ -146,7 +149,7 @@ impl Document {
             replica_index: HashMap::new(),
             keys: Vec::new(),
             key_index: HashMap::new(),
-            objects: vec![Object { id: ROOT_ID, parent: None, state: ObjState::Map(Vec::new()) }],
+            objects: vec![Arc::new(Object { id: ROOT_ID, parent: None, state: ObjState::Map(Vec::new()) })],
             obj_index: HashMap::from([(ROOT_ID, 0)]),
             increments: HashMap::new(),
             graph: Graph::default(),
@@ -858,7 +861,7 @@ impl Document {
                 let ext = self.ext_obj(obj_id);
                 let Document { objects, replicas, .. } = self;
                 let order = |a: OpId, b: OpId| Self::cmp_ids(replicas, a, b);
-                let result = match &mut objects[obj as usize].state {
+                let result = match &mut Arc::make_mut(&mut objects[obj as usize]).state {
                     ObjState::List(s) => s.mark(target, *len, id, delete, order),
                     ObjState::Text(s) => s.mark(target, *len, id, delete, order),
                     ObjState::Map(_) => return Err("an element delete or restore on a Map".into()),
@@ -901,7 +904,7 @@ impl Document {
             ObjType::Text => ObjState::Text(Seq::default()),
         };
         self.obj_index.insert(id, self.objects.len() as u32);
-        self.objects.push(Object { id, parent: Some((parent, id)), state });
+        self.objects.push(Arc::new(Object { id, parent: Some((parent, id)), state }));
         undo.push(Undo::NewObject { id });
     }
 
@@ -927,7 +930,7 @@ impl Document {
         undo: &mut Vec<Undo>,
         patches: &mut Vec<Patch>,
     ) {
-        let ObjState::Map(entries) = &mut self.objects[obj as usize].state else {
+        let ObjState::Map(entries) = &mut Arc::make_mut(&mut self.objects[obj as usize]).state else {
             unreachable!("checked by the caller")
         };
         let before = Self::map_winner(&self.replicas, entries, key);
@@ -1050,7 +1053,7 @@ impl Document {
         let order = |a: u32, b: u32| replicas[a as usize].cmp(&replicas[b as usize]);
         let action = match content {
             InsertContent::Text(text) => {
-                let ObjState::Text(s) = &mut objects[obj as usize].state else {
+                let ObjState::Text(s) = &mut Arc::make_mut(&mut objects[obj as usize]).state else {
                     return Err("text inserted into a List".into());
                 };
                 let index =
@@ -1058,7 +1061,7 @@ impl Document {
                 PatchAction::SpliceText { index, text: text.clone() }
             }
             InsertContent::Values(values) => {
-                let ObjState::List(s) = &mut objects[obj as usize].state else {
+                let ObjState::List(s) = &mut Arc::make_mut(&mut objects[obj as usize]).state else {
                     return Err("values inserted into a Text".into());
                 };
                 let index = s
@@ -1067,7 +1070,9 @@ impl Document {
                 PatchAction::Insert { index, values: values.iter().cloned().map(Value::Scalar).collect() }
             }
             InsertContent::Object(t) => {
-                let ObjState::List(s) = &mut objects[obj as usize].state else { unreachable!() };
+                let ObjState::List(s) = &mut Arc::make_mut(&mut objects[obj as usize]).state else {
+                    unreachable!()
+                };
                 let index = s
                     .integrate(id, left, right, [IValue::Object(*t)], order)
                     .map_err(|e| format!("{e:?}"))?;
@@ -1082,7 +1087,9 @@ impl Document {
     fn undo_one(&mut self, u: Undo) {
         match u {
             Undo::MapWrite { obj, added, removed } => {
-                let ObjState::Map(entries) = &mut self.objects[obj as usize].state else { unreachable!() };
+                let ObjState::Map(entries) = &mut Arc::make_mut(&mut self.objects[obj as usize]).state else {
+                    unreachable!()
+                };
                 if let Some(a) = added {
                     entries.retain(|e| e.id != a);
                 }
@@ -1091,12 +1098,14 @@ impl Document {
                     entries.insert(at, e);
                 }
             }
-            Undo::SeqInsert { obj, id, len } => match &mut self.objects[obj as usize].state {
-                ObjState::List(s) => s.remove(id, len),
-                ObjState::Text(s) => s.remove(id, len),
-                ObjState::Map(_) => unreachable!(),
-            },
-            Undo::SeqMark { obj, undo } => match &mut self.objects[obj as usize].state {
+            Undo::SeqInsert { obj, id, len } => {
+                match &mut Arc::make_mut(&mut self.objects[obj as usize]).state {
+                    ObjState::List(s) => s.remove(id, len),
+                    ObjState::Text(s) => s.remove(id, len),
+                    ObjState::Map(_) => unreachable!(),
+                }
+            }
+            Undo::SeqMark { obj, undo } => match &mut Arc::make_mut(&mut self.objects[obj as usize]).state {
                 ObjState::List(s) => s.unmark(&undo),
                 ObjState::Text(s) => s.unmark(&undo),
                 ObjState::Map(_) => unreachable!(),

@@ -6,6 +6,7 @@
 //! indices, marking deps in a bitset.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use crate::change::{Change, Personal};
 use crate::error::Error;
@@ -21,9 +22,11 @@ pub(crate) struct Node {
     pub(crate) replica: u32,
     pub(crate) start_op: u32,
     pub(crate) end_op: u32,
-    decoded: std::sync::OnceLock<Box<Change>>,
-    /// The change's encoding, kept only while it is not decoded yet.
-    encoded: Option<Box<[u8]>>,
+    /// Shared, like the bytes, so that copying a document (a fork, a branch) does not copy
+    /// its history.
+    decoded: std::sync::OnceLock<Arc<Change>>,
+    /// The change's encoding.
+    encoded: Option<Arc<[u8]>>,
 }
 
 impl Node {
@@ -33,14 +36,14 @@ impl Node {
             let bytes = self.encoded.as_deref().expect("a node holds its change or its bytes");
             // These bytes were made by `Change::encode` of a change that was checked when it
             // was applied (or come from a validated snapshot), so they decode.
-            Box::new(Change::decode(bytes).expect("stored change bytes decode"))
+            Arc::new(Change::decode(bytes).expect("stored change bytes decode"))
         })
     }
 
     fn change_mut(&mut self) -> &mut Change {
         self.change();
         self.encoded = None;
-        self.decoded.get_mut().expect("just decoded").as_mut()
+        Arc::make_mut(self.decoded.get_mut().expect("just decoded"))
     }
 
     /// The encoded change, for snapshots.
@@ -161,7 +164,7 @@ impl Graph {
         // Keep only the bytes: a change is small encoded and large decoded, and most are never
         // read again (only sync, history and time travel decode them).
         let (hash, start_op, end_op) = (change.hash(), change.start_op(), change.end_op());
-        let encoded = Some(change.encode().into_boxed_slice());
+        let encoded = Some(Arc::from(change.encode()));
         self.nodes.push(Node {
             hash,
             deps,
@@ -199,7 +202,7 @@ impl Graph {
             start_op,
             end_op,
             decoded: std::sync::OnceLock::new(),
-            encoded: Some(bytes),
+            encoded: Some(Arc::from(bytes)),
         });
     }
 

@@ -12,6 +12,8 @@
 //! Changes are taken back strictly in the reverse of the order they were applied, so each one
 //! meets exactly the state it produced, and the residue undoes it exactly.
 
+use std::sync::Arc;
+
 use crate::change::{Change, InsertContent, ObjRef, Op, OpAction, OpValue};
 use crate::doc::{Document, MapEntry, ObjState, ROOT_ID, Undo};
 use crate::error::Error;
@@ -226,7 +228,9 @@ impl Document {
     ) {
         let Some(&k) = self.key_index.get(key) else { return };
         let before = self.map_winner_of(obj, k);
-        let ObjState::Map(entries) = &mut self.objects[obj as usize].state else { return };
+        let ObjState::Map(entries) = &mut Arc::make_mut(&mut self.objects[obj as usize]).state else {
+            return;
+        };
         if let Some(a) = added {
             entries.retain(|e| e.id != a);
         }
@@ -272,7 +276,7 @@ impl Document {
 
     fn take_back_insert(&mut self, obj: u32, id: OpId, len: u32, patches: &mut Vec<Patch>) {
         let ext = self.ext_obj(self.objects[obj as usize].id);
-        let at = match &mut self.objects[obj as usize].state {
+        let at = match &mut Arc::make_mut(&mut self.objects[obj as usize]).state {
             ObjState::List(s) => {
                 let at = s.position_of(id);
                 s.remove(id, len);
@@ -296,7 +300,7 @@ impl Document {
         let ext = self.ext_obj(self.objects[obj as usize].id);
         for &span in marks.iter().rev() {
             let (id, len, was_deleted, _) = span;
-            let now = match &mut self.objects[obj as usize].state {
+            let now = match &mut Arc::make_mut(&mut self.objects[obj as usize]).state {
                 ObjState::List(s) => {
                     let now = s.position_of(id);
                     s.unmark(&[span]);

@@ -350,7 +350,7 @@ fn build(snap: Snap, replica: ReplicaId) -> Result<Document, String> {
         if doc.obj_index.insert(id, i as u32).is_some() {
             return Err("an object appears twice".into());
         }
-        doc.objects.push(Object { id, parent, state });
+        doc.objects.push(std::sync::Arc::new(Object { id, parent, state }));
     }
     if doc.objects.is_empty() {
         return Err("no root object".into());
