@@ -298,3 +298,15 @@ fn notes_split_into_millions_of_pieces_are_refused_before_they_are_made() {
     assert_eq!(score.measure_count(), 1024);
     assert_eq!(score.voice_count(0, 1023), 1);
 }
+
+/// A quantisation grid so large that a quarter divided by it leaves `i64`: an invalid grid,
+/// not an overflow.
+#[test]
+fn a_grid_too_large_to_divide_by_is_an_error() {
+    let bytes =
+        midi::write(&SimpleScore::from_text("4/4", "C major", &[("flute", &["C5 D5 E5 F5"])]).unwrap());
+    for grid in [Rational::from_int(i64::MAX), Rational::new(i64::MAX, 3), Rational::new(1, 5)] {
+        let options = MidiOptions { grid: Some(grid), ..MidiOptions::default() };
+        assert!(matches!(midi::read_with(&bytes, &options), Err(Error::InvalidDuration(_))), "{grid}");
+    }
+}

@@ -333,11 +333,11 @@ pub(crate) fn read(bytes: &[u8], options: &MidiOptions) -> Result<(SimpleScore, 
     // The grid.
     let subdivision = match options.grid {
         Some(g) if g.is_positive() => {
-            let s = Rational::new(1, 4) / g;
-            if !s.is_integer() || s.numer() > 96 * 4 {
-                return Err(Error::InvalidDuration(format!("quantisation grid {g}")));
+            // Checked: a grid near `i64::MAX` would overflow the division.
+            match Rational::new(1, 4).checked_div(g) {
+                Some(s) if s.is_integer() && s.numer() <= 96 * 4 => s.numer(),
+                _ => return Err(Error::InvalidDuration(format!("quantisation grid {g}"))),
             }
-            s.numer()
         }
         _ => {
             let mut ticks: Vec<u64> =
