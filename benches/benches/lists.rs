@@ -26,7 +26,7 @@ fn lists(c: &mut Criterion) {
         group.bench_function(BenchmarkId::from_parameter(engine), |b| {
             b.iter_custom(|iters| {
                 (0..iters)
-                    .map(|_| runner::run_merge(engine, Sizes::SMALL.merge).expect("checks").elapsed)
+                    .map(|_| runner::run_merge(engine, Sizes::SMALL.merge).expect("checks").0.elapsed)
                     .sum()
             })
         });

@@ -133,7 +133,7 @@ pub fn run_score(engine: &str, size: ScoreSize) -> Result<Measured, String> {
 }
 
 /// Runs the concurrent-merge workload on an engine.
-pub fn run_merge(engine: &str, size: MergeSize) -> Result<Measured, String> {
+pub fn run_merge(engine: &str, size: MergeSize) -> Result<(Measured, usize, usize), String> {
     match engine {
         "bandpro" => workload::concurrent_merge::<Bandpro>(size),
         "automerge" => workload::concurrent_merge::<AutomergeDoc>(size),
@@ -181,10 +181,15 @@ pub fn run(workload: &str, engine: &str, sizes: &Sizes) -> Result<Vec<(String, f
             Ok(out)
         }
         "concurrent-merge" => {
-            let m = run_merge(engine, sizes.merge)?;
+            let (m, ab, ba) = run_merge(engine, sizes.merge)?;
             let mut out = vec![("merge_ns".to_owned(), m.elapsed.as_nanos() as f64)];
             if engine == "bandpro" {
+                // Bandpro's wire bytes are what its sync protocol sends, handshake included.
                 out.extend(crate::storage::merge_sync_bytes(sizes.merge)?);
+            } else {
+                // The peers' are the update bytes each side exports since the fork.
+                out.push(("bytes_a_to_b".to_owned(), ab as f64));
+                out.push(("bytes_b_to_a".to_owned(), ba as f64));
             }
             Ok(out)
         }

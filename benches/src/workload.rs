@@ -363,8 +363,9 @@ pub fn apply_list_edits<E: ListEngine>(doc: &mut E, edits: &[ListEdit]) {
 
 /// Two replicas fork from a list, each makes random edits, then they exchange their changes
 /// (encoded to bytes and decoded, as over a network) and merge. Only the exchange and merge is
-/// timed. Both must end equal, with the expected length.
-pub fn concurrent_merge<E: ListEngine>(size: MergeSize) -> Result<Measured, String> {
+/// timed. Both must end equal, with the expected length. Returns the measurement and the bytes
+/// each side exported.
+pub fn concurrent_merge<E: ListEngine>(size: MergeSize) -> Result<(Measured, usize, usize), String> {
     let base_values: Vec<i64> = (0..size.base as i64).collect();
     let edits_a = list_edits(SEED, size.base, size.edits);
     let edits_b = list_edits(SEED ^ 0xFFFF, size.base, size.edits);
@@ -376,11 +377,13 @@ pub fn concurrent_merge<E: ListEngine>(size: MergeSize) -> Result<Measured, Stri
     apply_list_edits(&mut a, &edits_a);
     apply_list_edits(&mut b, &edits_b);
     let len_a = a.values().len();
-    let ((), m) = measure(|| {
+    let ((ab, ba), m) = measure(|| {
         let from_a = a.export_since(&fork_point);
         let from_b = b.export_since(&fork_point);
         a.import(&from_b);
         b.import(&from_a);
+        let size = |x: &[Vec<u8>]| x.iter().map(Vec::len).sum::<usize>();
+        (size(&from_a), size(&from_b))
     });
     let (va, vb) = (a.values(), b.values());
     if va != vb {
@@ -394,7 +397,7 @@ pub fn concurrent_merge<E: ListEngine>(size: MergeSize) -> Result<Measured, Stri
     if va.len() < min || va.len() > max {
         return Err(format!("concurrent-merge: merged length {} outside {min}..={max}", va.len()));
     }
-    Ok(m)
+    Ok((m, ab, ba))
 }
 
 /// Runs `f` `iters` times (at least once) and returns the median of its times in nanoseconds,

@@ -147,6 +147,54 @@ impl Columns {
 
 /// Encodes a change log (in an order where deps come first) as a saved document.
 pub(crate) fn save_changes<'a>(changes: impl Iterator<Item = &'a Change>, heads: &[ChangeHash]) -> Vec<u8> {
+    // A whole log depends on nothing outside it.
+    let payload = encode_changes(changes, &mut Vec::new());
+    let mut out = MAGIC.to_vec();
+    out.push(VERSION);
+    chunk(&mut out, CHUNK_CHANGES, &payload);
+    let mut h = Vec::new();
+    write_uleb(&mut h, heads.len() as u64);
+    for head in heads {
+        h.extend_from_slice(&head.0);
+    }
+    chunk(&mut out, CHUNK_HEADS, &h);
+    out
+}
+
+/// Encodes a batch of changes (deps first) for a sync message: the hashes of the deps it names
+/// outside itself, then its changes in the columns of a saved document.
+pub(crate) fn encode_batch<'a>(changes: impl Iterator<Item = &'a Change>) -> Vec<u8> {
+    let mut external = Vec::new();
+    let payload = encode_changes(changes, &mut external);
+    let mut out = Vec::with_capacity(payload.len() + 32 * external.len() + 8);
+    write_uleb(&mut out, external.len() as u64);
+    for h in &external {
+        out.extend_from_slice(&h.0);
+    }
+    write_bytes(&mut out, &payload);
+    out
+}
+
+/// Decodes a batch made by [`encode_batch`]; `budget_len` is the size of the message it came in
+/// (the expansion limit is relative to it). Every change is rebuilt and hashed from its fields.
+pub(crate) fn decode_batch(r: &mut Reader<'_>, budget_len: usize) -> Result<Vec<Change>, Error> {
+    let n = r.count(32)?;
+    let external = (0..n).map(|_| r.array::<32>().map(ChangeHash)).collect::<Result<Vec<_>, _>>()?;
+    let start = r.pos();
+    let payload = r.bytes()?;
+    decode_changes(payload, budget_len, &external).map_err(|e| match e {
+        Error::Decode { offset, reason, .. } => {
+            Error::Decode { what: "sync message", offset: start + offset, reason }
+        }
+        other => other,
+    })
+}
+
+/// The payload of a changes chunk. A dep outside `changes` is appended to `external`; the
+/// change at index `i` names it by the distance `i + 1 + k`, `k` its place in `external`
+/// (distances up to `i` point back into the batch). Start counters are relative to the
+/// largest last counter of the deps inside the batch (an outside dep counts as 0).
+fn encode_changes<'a>(changes: impl Iterator<Item = &'a Change>, external: &mut Vec<ChangeHash>) -> Vec<u8> {
     let mut cols = Columns::default();
     let mut replicas: Vec<ReplicaId> = Vec::new();
     let mut replica_index: HashMap<ReplicaId, u64> = HashMap::new();
@@ -175,9 +223,18 @@ pub(crate) fn save_changes<'a>(changes: impl Iterator<Item = &'a Change>, heads:
         cols.c_ndeps.push(c.deps().len() as u64);
         let mut max_dep_end = 0;
         for d in c.deps() {
-            let (di, end) = index[d];
+            let (back, end) = match index.get(d) {
+                Some(&(di, end)) => ((i - di) as u64, end),
+                None => {
+                    let k = external.iter().position(|h| h == d).unwrap_or_else(|| {
+                        external.push(*d);
+                        external.len() - 1
+                    });
+                    ((i + 1 + k) as u64, 0)
+                }
+            };
             max_dep_end = max_dep_end.max(end);
-            cols.c_dep.push((i - di) as u64);
+            cols.c_dep.push(back);
         }
         cols.c_start.push(u64::from(c.start_op() - max_dep_end - 1));
         cols.c_time.push(c.time().wrapping_sub(prev_time));
@@ -314,16 +371,7 @@ pub(crate) fn save_changes<'a>(changes: impl Iterator<Item = &'a Change>, heads:
     for col in cols.all() {
         write_bytes(&mut payload, &col);
     }
-    let mut out = MAGIC.to_vec();
-    out.push(VERSION);
-    chunk(&mut out, CHUNK_CHANGES, &payload);
-    let mut h = Vec::new();
-    write_uleb(&mut h, heads.len() as u64);
-    for head in heads {
-        h.extend_from_slice(&head.0);
-    }
-    chunk(&mut out, CHUNK_HEADS, &h);
-    out
+    payload
 }
 
 /// Column readers over a decoded changes chunk, in the order `Columns::all` writes them.
@@ -471,7 +519,7 @@ pub(crate) fn load_changes(bytes: &[u8]) -> Result<(Vec<Change>, Vec<ChangeHash>
     }
     let (start, payload) = changes_chunk.ok_or_else(|| r.err("no changes chunk"))?;
     let heads = heads.ok_or_else(|| r.err("no heads chunk"))?;
-    let changes = decode_changes(payload, bytes.len()).map_err(|e| match e {
+    let changes = decode_changes(payload, bytes.len(), &[]).map_err(|e| match e {
         Error::Decode { offset, reason, .. } => {
             Error::Decode { what: "document", offset: start + offset, reason }
         }
@@ -480,7 +528,7 @@ pub(crate) fn load_changes(bytes: &[u8]) -> Result<(Vec<Change>, Vec<ChangeHash>
     Ok((changes, heads))
 }
 
-fn decode_changes(payload: &[u8], file_len: usize) -> Result<Vec<Change>, Error> {
+fn decode_changes(payload: &[u8], file_len: usize, external: &[ChangeHash]) -> Result<Vec<Change>, Error> {
     let mut r = Reader::new(payload, "document");
     let n = r.count(16)?;
     let replicas: Vec<ReplicaId> =
@@ -587,19 +635,25 @@ fn decode_changes(payload: &[u8], file_len: usize) -> Result<Vec<Change>, Error>
             table.push(replica(rd.c_extra.u()?)?);
         }
         let n_deps = rd.c_ndeps.u()? as usize;
-        if n_deps > i {
+        if n_deps > i + external.len() {
             return Err(bad(format!("change {i} has more deps than changes precede it")));
         }
         let mut deps = Vec::with_capacity(n_deps);
         let mut max_dep_end = 0u32;
         for _ in 0..n_deps {
             let back = rd.c_dep.u()? as usize;
-            if back == 0 || back > i {
-                return Err(bad(format!("change {i} depends on a change that is not before it")));
-            }
-            let d = &changes[i - back];
-            max_dep_end = max_dep_end.max(d.end_op());
-            deps.push(d.hash());
+            let (hash, end) = match back {
+                0 => return Err(bad(format!("change {i} depends on itself"))),
+                b if b <= i => (changes[i - b].hash(), changes[i - b].end_op()),
+                b => (
+                    *external.get(b - i - 1).ok_or_else(|| {
+                        bad(format!("change {i} depends on a change that is not before it"))
+                    })?,
+                    0,
+                ),
+            };
+            max_dep_end = max_dep_end.max(end);
+            deps.push(hash);
         }
         let start_op = u32::try_from(u64::from(max_dep_end) + 1 + rd.c_start.u()?)
             .map_err(|_| bad("start counter overflows 32 bits"))?;

@@ -43,8 +43,15 @@ use crate::patch::Patch;
 use crate::store::lacks;
 
 const MAGIC: &[u8; 4] = b"BPSY";
-const VERSION: u8 = 1;
+/// Version 2 sends changes in the columns of a saved document (version 1 sent each change
+/// whole, with 32-byte hashes for its deps).
+const VERSION: u8 = 2;
 const HAS_VV: u8 = 1;
+/// How a message's changes travel: none, in columns (see `doc_format::encode_batch`), or each
+/// whole (section 1 of `docs/FORMAT.md`).
+const CHANGES_NONE: u8 = 0;
+const CHANGES_COLUMNS: u8 = 1;
+const CHANGES_WHOLE: u8 = 2;
 const WANT_VV: u8 = 2;
 
 /// Limits of a sync session.
@@ -111,9 +118,29 @@ impl SyncMessage {
                 write_uleb(&mut out, (*c).into());
             }
         }
-        write_uleb(&mut out, self.changes.len() as u64);
-        for c in &self.changes {
-            write_bytes(&mut out, &c.encode());
+        if self.changes.is_empty() {
+            out.push(CHANGES_NONE);
+            return out;
+        }
+        // Columns pay off from a few changes on; one or two travel smaller whole.
+        let columns = crate::doc_format::encode_batch(self.changes.iter());
+        let whole = (self.changes.len() <= 16).then(|| {
+            let mut w = Vec::new();
+            write_uleb(&mut w, self.changes.len() as u64);
+            for c in &self.changes {
+                write_bytes(&mut w, &c.encode());
+            }
+            w
+        });
+        match whole {
+            Some(w) if w.len() < columns.len() => {
+                out.push(CHANGES_WHOLE);
+                out.extend_from_slice(&w);
+            }
+            _ => {
+                out.push(CHANGES_COLUMNS);
+                out.extend_from_slice(&columns);
+            }
         }
         out
     }
@@ -152,19 +179,26 @@ impl SyncMessage {
         } else {
             None
         };
-        let n = r.count(2)?;
-        let mut changes = Vec::with_capacity(n);
-        for _ in 0..n {
-            let start = r.pos();
-            let b = r.bytes()?;
-            let c = Change::decode(b).map_err(|e| match e {
-                Error::Decode { offset, reason, .. } => {
-                    Error::Decode { what: "sync message", offset: start + offset, reason }
+        let changes = match r.u8()? {
+            CHANGES_NONE => Vec::new(),
+            CHANGES_COLUMNS => crate::doc_format::decode_batch(&mut r, bytes.len())?,
+            CHANGES_WHOLE => {
+                let n = r.count(2)?;
+                let mut changes = Vec::with_capacity(n);
+                for _ in 0..n {
+                    let start = r.pos();
+                    let b = r.bytes()?;
+                    changes.push(Change::decode(b).map_err(|e| match e {
+                        Error::Decode { offset, reason, .. } => {
+                            Error::Decode { what: "sync message", offset: start + offset, reason }
+                        }
+                        other => other,
+                    })?);
                 }
-                other => other,
-            })?;
-            changes.push(c);
-        }
+                changes
+            }
+            t => return Err(r.err(format!("bad changes flag {t}"))),
+        };
         if !r.is_empty() {
             return Err(r.err("trailing bytes after the message"));
         }

@@ -113,29 +113,70 @@ fn mutated_snapshots_are_refused_or_open_a_working_document() {
     }
 }
 
+/// A document whose later changes travel in columns: a batch of 30 edits on top of what the
+/// receiver (`base`) already holds, so the batch names outside deps.
+fn columns_sample() -> (Document, SyncMessage) {
+    let base = sample_doc();
+    let mut d = base.fork_as(ReplicaId::from_u128(3));
+    for i in 0..30 {
+        d.transact(|tx| {
+            tx.set_author("bo");
+            tx.put(&ROOT, "n", i)
+        })
+        .unwrap();
+    }
+    let msg = SyncMessage {
+        heads: d.heads(),
+        version_vector: None,
+        want_version_vector: false,
+        changes: d.changes_since(&base.heads()).into_iter().cloned().collect(),
+    };
+    (base, msg)
+}
+
 #[test]
 fn mutated_sync_messages_are_refused_or_apply_cleanly() {
     let mut rng = Rng(seed());
     let doc = sample_doc();
-    let msg = SyncMessage {
+    let whole = SyncMessage {
         heads: doc.heads(),
         version_vector: Some(doc.version_vector()),
         want_version_vector: true,
         changes: doc.changes().cloned().collect(),
     }
     .encode();
-    for _ in 0..3000 {
-        let bytes = rng.mutate(&msg);
-        let mut d = Document::new();
+    let (base, columns) = columns_sample();
+    let columns = columns.encode();
+    for i in 0..4000 {
+        let (msg, start) = if i % 2 == 0 { (&whole, Document::new()) } else { (&columns, base.clone()) };
+        let bytes = rng.mutate(msg);
+        let mut d = start;
+        let before = d.change_count();
         let mut s = SyncState::new();
         if s.receive_message(&mut d, &bytes).is_ok() {
             // Whatever got in is a consistent document that still answers.
             let _ = s.generate_message(&d);
             Document::load(&d.save()).unwrap();
         } else {
-            assert_eq!(d.change_count(), 0, "a refused message applied nothing");
+            assert_eq!(d.change_count(), before, "a refused message applied nothing");
         }
     }
+}
+
+#[test]
+fn a_batch_in_columns_rebuilds_every_change_and_its_outside_deps() {
+    let (mut base, msg) = columns_sample();
+    let bytes = msg.encode();
+    let decoded = SyncMessage::decode(&bytes, 1 << 20).unwrap();
+    assert_eq!(decoded, msg, "every change comes back with its hash, deps and personal fields");
+    let whole: usize = msg.changes.iter().map(|c| c.encode().len()).sum();
+    assert!(
+        bytes.len() * 3 < whole,
+        "columns ({}) are far smaller than whole changes ({whole})",
+        bytes.len()
+    );
+    SyncState::new().receive_message(&mut base, &bytes).unwrap();
+    assert_eq!(base.heads(), msg.heads);
 }
 
 /// Writes seed corpora for the fuzz targets when `BANDPRO_WRITE_FUZZ_SEEDS` names the fuzz
@@ -162,6 +203,7 @@ fn write_fuzz_seeds() {
         changes: doc.changes().cloned().collect(),
     };
     write("sync_message", "full", &msg.encode());
+    write("sync_message", "columns", &columns_sample().1.encode());
     write("sync_message", "empty", &SyncState::new().generate_message(&Document::new()).unwrap());
     let mut rng = Rng(7);
     let actions: Vec<u8> = (0..700).map(|_| rng.next() as u8).collect();
