@@ -13,7 +13,7 @@ use crate::trace::Trace;
 use crate::workload::{self, Measured, MergeSize, ScoreSize, TextEngine};
 
 /// Every workload, in the order `all` runs them.
-pub const WORKLOADS: [&str; 10] = [
+pub const WORKLOADS: [&str; 11] = [
     "trace:automerge-paper",
     "trace:seph-blog1",
     "trace:friendsforever",
@@ -24,11 +24,12 @@ pub const WORKLOADS: [&str; 10] = [
     "formats",
     "score-edit",
     "repo",
+    "commit",
 ];
 
 /// The workloads only BandPro runs (BandPro's own music, score and repository APIs, and its
 /// sync protocol).
-pub const BANDPRO_ONLY: [&str; 5] = ["sync-one-edit", "music", "formats", "score-edit", "repo"];
+pub const BANDPRO_ONLY: [&str; 6] = ["sync-one-edit", "music", "formats", "score-edit", "repo", "commit"];
 
 /// How big each workload is.
 #[derive(Clone, Copy, Debug)]
@@ -198,6 +199,7 @@ pub fn run(workload: &str, engine: &str, sizes: &Sizes) -> Result<Vec<(String, f
         "formats" => crate::music::formats(sizes.music),
         "score-edit" => crate::score_edit::score_edit(sizes.edit),
         "repo" => crate::score_edit::repo(sizes.repo),
+        "commit" => crate::score_edit::commit(sizes.repo),
         _ => Err(format!("unknown workload {workload:?}; known: {}, all", WORKLOADS.join(", "))),
     }
 }

@@ -315,3 +315,78 @@ pub fn repo(size: EditSize) -> Result<Vec<(String, f64)>, String> {
         ("diff_entries".into(), diff.len() as f64),
     ])
 }
+
+/// Applies `count` random pitch edits (from `seed`) to a copy of `score`, and inserts `insert`
+/// empty measures in the middle when asked: an edited copy of a score, as a notation program
+/// would save it, written as MusicXML.
+fn edited_copy(score: &Score, count: usize, seed: u64, insert: usize) -> Result<Vec<u8>, String> {
+    let mut copy = score.fork(ReplicaId::from_u128(u128::from(seed)));
+    let edits = random_edits(&notes(&copy), count, seed);
+    let middle = copy.measure_count() / 2;
+    copy.edit(AUTHOR, "edit a copy", |tx| {
+        for &(id, _, pitch) in &edits {
+            tx.set_pitch(id, pitch)?;
+        }
+        if insert > 0 {
+            tx.insert_measures(middle, insert)?;
+        }
+        Ok(())
+    })
+    .map_err(err("edit a copy"))?;
+    Ok(bandpro_music::formats::musicxml::write_with(&copy, &copy.file_metadata()).into_bytes())
+}
+
+/// `commit`: what `bandpro commit FILE` and `bandpro merge --forecast` do, on the generated
+/// score. A repository holds the score (imported as one commit); an edited copy (20 notes
+/// changed, 2 measures inserted) is written as MusicXML, then read back and committed:
+/// `commit_ns` covers parsing and committing (`commit_parse_ns` is the parsing alone). A second
+/// branch commits another copy with 20 other notes changed; `forecast_ns` is the forecast of
+/// merging it into the first, `merge_ns` the merge. Checks what the commit recorded and what the
+/// forecast names.
+pub fn commit(size: EditSize) -> Result<Vec<(String, f64)>, String> {
+    use bandpro_music::formats::musicxml;
+    let src = music::score(size.score);
+    let mut repo = Repository::init(Box::new(MemoryStore::new())).map_err(err("init"))?;
+    let meta = bandpro_music::formats::Metadata { title: Some("Band score".into()), ..Default::default() };
+    repo.import_file(AUTHOR, "import", &src, &meta).map_err(err("import"))?;
+    same_events(repo.score(), &src)?;
+    repo.branch("arranger").map_err(err("branch"))?;
+    let file_a = edited_copy(repo.score(), 20, SEED, 2)?;
+    let file_b = edited_copy(repo.score(), 20, SEED ^ 7, 0)?;
+
+    let start = Instant::now();
+    let (parsed, report) = musicxml::read(&file_a).map_err(|e| format!("read: {e}"))?;
+    let commit_parse_ns = start.elapsed().as_nanos() as f64;
+    let (stats, _) = repo.import_file(AUTHOR, "commit", &parsed, &report.metadata).map_err(err("commit"))?;
+    let commit_ns = start.elapsed().as_nanos() as f64;
+    if stats.measures_inserted != 2 || stats.events_changed == 0 || stats.events_changed > 20 {
+        return Err(format!("the commit recorded {stats:?}, not 2 measures and up to 20 notes"));
+    }
+    if stats.events_inserted + stats.events_deleted + stats.parts_added + stats.measures_deleted > 0 {
+        return Err(format!("the commit recorded more than was edited: {stats:?}"));
+    }
+
+    repo.checkout("arranger").map_err(err("checkout"))?;
+    let (parsed, report) = musicxml::read(&file_b).map_err(|e| format!("read: {e}"))?;
+    repo.import_file(AUTHOR, "commit", &parsed, &report.metadata).map_err(err("commit"))?;
+    repo.checkout("main").map_err(err("checkout"))?;
+    let (forecast_ns, forecast) = median_ns(3, || repo.forecast("arranger"));
+    let forecast = forecast.map_err(err("forecast"))?;
+    if forecast.ours_changes != 1 || forecast.theirs_changes != 1 {
+        return Err(format!(
+            "forecast: {} and {} changes, expected one commit each",
+            forecast.ours_changes, forecast.theirs_changes
+        ));
+    }
+    let start = Instant::now();
+    repo.merge("arranger", AUTHOR, "merge").map_err(err("merge"))?;
+    let merge_ns = start.elapsed().as_nanos() as f64;
+    Ok(vec![
+        ("commit_ns".into(), commit_ns),
+        ("commit_parse_ns".into(), commit_parse_ns),
+        ("forecast_ns".into(), forecast_ns),
+        ("forecast_items".into(), forecast.items.len() as f64),
+        ("merge_ns".into(), merge_ns),
+        ("file_bytes".into(), file_a.len() as f64),
+    ])
+}

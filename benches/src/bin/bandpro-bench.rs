@@ -20,7 +20,7 @@ use bandpro_benches::runner::{self, Sizes, WORKLOADS};
 
 const USAGE: &str = "usage: bandpro-bench <workload|all> [--impl a,b] [--runs N] [--json-out FILE] [--small] [--timeout SECS]
 workloads: trace:automerge-paper, trace:seph-blog1, trace:friendsforever, score-like, concurrent-merge,
-  sync-one-edit, music, formats, score-edit, repo (bandpro only), all
+  sync-one-edit, music, formats, score-edit, repo, commit (bandpro only), all
 implementations: bandpro, automerge, yrs, loro, diamond-types (default: every one that runs the workload)
 --small runs the reduced sizes of the criterion benches; --table FILE prints Markdown tables of a --json-out file";
 
