@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
+use std::ops::Range;
 
 use bandpro_crdt::{Change, ChangeHash, ObjId, ObjRef, OpAction, Value};
 use bandpro_music::ScoreView;
@@ -15,7 +16,7 @@ use bandpro_music::validate::{self, Diagnostic, Rule, Severity};
 use crate::diff::describe_event;
 use crate::error::Result;
 use crate::schema::{self, decode_notes};
-use crate::score::Score;
+use crate::score::{Reach, Score};
 
 /// Which side of a merge.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -177,37 +178,62 @@ impl fmt::Display for ForecastItem {
     }
 }
 
-/// The measures where the merge can show a diagnostic that neither side shows. A rule reports
-/// in one measure and reads at most its neighbours; where only one side changed anything in
-/// that reach, the merge shows that side's music there, and so that side's diagnostics. So
-/// only measures both sides reached need checking. `None` when either side changed a part,
-/// the measure list or a measure's signatures: measure numbers or every measure's rules may
-/// then differ, and the whole score is compared.
+/// Where the merge can show a diagnostic that neither side shows, as measure ranges of the
+/// merged score and, for each side, the ranges of the same measures in its own numbering.
+struct Scope {
+    merged: Vec<Range<usize>>,
+    ours: Vec<Range<usize>>,
+    theirs: Vec<Range<usize>>,
+}
+
+/// A rule reports in one measure and reads at most its neighbours. Where only one side changed
+/// anything in that reach, the merge shows that side's music there, and so that side's
+/// diagnostics; only measures both sides reached need checking. Reaches are counted in the
+/// merged score's measures (a measure is the same object on every side): an edited event or
+/// event list reaches its measure and the neighbours, a measure a side inserted reaches its
+/// place and the neighbours. `None` (compare the whole score) when a side changed a part,
+/// deleted a measure, edited a measure's own fields, or inserted a measure with signatures of
+/// its own: those change what every later measure inherits, or where measures meet.
 fn diagnostic_scope(
     ours_only: &[&Change],
     theirs_only: &[&Change],
     ours: &Score,
     theirs: &Score,
     merged: &Score,
-) -> Option<Vec<std::ops::Range<usize>>> {
+) -> Option<Scope> {
     let count = merged.measure_count();
-    if ours.measure_count() != count || theirs.measure_count() != count {
-        return None;
-    }
     let reach = |changes: &[&Change], side: &Score| -> Option<Vec<bool>> {
+        let created: HashSet<ObjId> = created_objects(changes);
         let mut hit = vec![false; count];
+        let mut mark = |measure: &ObjId| {
+            // A measure the merge no longer has shows no diagnostics there.
+            if let Some(m) = merged.measure_index(measure) {
+                for x in validate::affected_measures(m..m + 1, count) {
+                    hit[x] = true;
+                }
+            }
+        };
         for c in changes {
             for obj in objects_touched(c) {
-                // The side that made the change places it; the merge places what it created
-                // if the side later deleted it (then the container was touched too).
-                let m = match side.validation_reach(&obj) {
-                    Err(()) => return None,
-                    Ok(Some(m)) => Some(m),
-                    Ok(None) => merged.validation_reach(&obj).ok()?,
-                };
-                if let Some(m) = m {
-                    for x in validate::affected_measures(m..m + 1, count) {
-                        hit[x] = true;
+                match side.validation_reach(&obj) {
+                    Reach::Measure(m) => mark(&m),
+                    Reach::MeasureItself(m) if created.contains(&m) => {
+                        if merged.measure_index(&m).is_some_and(|i| merged.measure_sets_signature(i)) {
+                            return None;
+                        }
+                        mark(&m);
+                    }
+                    Reach::MeasureItself(_) | Reach::Everything => return None,
+                    Reach::MeasureList | Reach::Nothing => {
+                        // An object the side no longer shows: a measure it deleted (its
+                        // neighbours now meet), or something it created and removed again.
+                        let gone_measure = matches!(merged.validation_reach(&obj), Reach::MeasureItself(_))
+                            || [ours, theirs]
+                                .iter()
+                                .any(|s| matches!(s.validation_reach(&obj), Reach::MeasureItself(_)));
+                        if gone_measure && side.measure_index(&obj).is_none() {
+                            return None;
+                        }
                     }
                 }
             }
@@ -215,14 +241,54 @@ fn diagnostic_scope(
         Some(hit)
     };
     let (o, t) = (reach(ours_only, ours)?, reach(theirs_only, theirs)?);
-    let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();
-    for m in (0..count).filter(|&m| o[m] && t[m]) {
-        match ranges.last_mut() {
+    let wanted: Vec<usize> = (0..count).filter(|&m| o[m] && t[m]).collect();
+    // The same measures in each side's numbering.
+    let on_side = |side: &Score| -> Vec<usize> {
+        let mut v: Vec<usize> = wanted
+            .iter()
+            .filter_map(|&m| merged.measure_object(m).and_then(|obj| side.measure_index(&obj)))
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    Some(Scope {
+        ours: ranges_of(&on_side(ours)),
+        theirs: ranges_of(&on_side(theirs)),
+        merged: ranges_of(&wanted),
+    })
+}
+
+/// Sorted measure indices as ranges of consecutive ones.
+fn ranges_of(sorted: &[usize]) -> Vec<Range<usize>> {
+    let mut out: Vec<Range<usize>> = Vec::new();
+    for &m in sorted {
+        match out.last_mut() {
             Some(r) if r.end == m => r.end = m + 1,
-            _ => ranges.push(m..m + 1),
+            _ => out.push(m..m + 1),
         }
     }
-    Some(ranges)
+    out
+}
+
+/// Objects a set of changes created (inserted into a list or put under a key).
+fn created_objects(changes: &[&Change]) -> HashSet<ObjId> {
+    let mut out = HashSet::new();
+    for c in changes {
+        let mut counter = c.start_op();
+        for op in c.ops() {
+            let creates = matches!(
+                &op.action,
+                OpAction::Insert { content: bandpro_crdt::InsertContent::Object(_), .. }
+                    | OpAction::Put { value: bandpro_crdt::OpValue::Object(_), .. }
+            );
+            if creates {
+                out.insert(ObjId::Id { replica: c.replica(), counter });
+            }
+            counter += op.width() as u32;
+        }
+    }
+    out
 }
 
 /// The engine objects a change's ops address, create or delete (for blame, log and forecast).
@@ -455,17 +521,22 @@ pub fn forecast(ours: &Score, theirs: &Score) -> Result<Forecast> {
                 ours.diagnostics().iter().chain(theirs.diagnostics()).map(diag_key).collect();
             merged.diagnostics().iter().filter(|d| !known.contains(&diag_key(d))).cloned().collect()
         }
-        Some(ranges) => {
-            let config = merged.validation_config();
+        Some(scope) => {
             let mut validator = validate::Validator::new();
             let mut known = HashSet::new();
-            let mut candidates = Vec::new();
-            for r in ranges {
-                for side in [ours, theirs] {
+            for (side, ranges) in [(ours, &scope.ours), (theirs, &scope.theirs)] {
+                for r in ranges {
                     let found = validator.validate_measures(side, r.clone(), side.validation_config());
                     known.extend(found.iter().map(diag_key));
                 }
-                candidates.extend(validator.validate_measures(&merged, r, config));
+            }
+            let mut candidates = Vec::new();
+            for r in &scope.merged {
+                candidates.extend(validator.validate_measures(
+                    &merged,
+                    r.clone(),
+                    merged.validation_config(),
+                ));
             }
             candidates.retain(|d| !known.contains(&diag_key(d)));
             candidates

@@ -15,7 +15,7 @@ use crate::edit::ScoreTx;
 use crate::error::{Error, Result};
 use crate::notify::{ChangeKind, ScoreChange};
 use crate::schema::*;
-use crate::view_cache::{Cache, MeasureExtras};
+use crate::view_cache::{Cache, ListOp, MeasureExtras};
 
 /// A stable reference to a part: it survives other parts being added, moved or removed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -345,26 +345,36 @@ impl Score {
         self.cache.measure_by_obj.get(obj).map(|&i| (None, i))
     }
 
-    /// The measure whose diagnostics an edit of engine object `obj` can change (an event or
-    /// a measure's event list), `Err(())` if such an edit can change diagnostics anywhere (a
-    /// part, the measure list, a measure's signatures), `Ok(None)` if it changes none (the
-    /// metadata, or an object this score does not show).
-    pub(crate) fn validation_reach(&self, obj: &ObjId) -> std::result::Result<Option<usize>, ()> {
+    /// What an edit of engine object `obj` can change for validation (see [`Reach`]).
+    pub(crate) fn validation_reach(&self, obj: &ObjId) -> Reach {
         let c = &self.cache;
-        if let Some(id) = c.event_by_obj.get(obj) {
-            return Ok(self.locate(*id).map(|(_, m, _, _)| m));
+        if let Some(place) = c.event_by_obj.get(obj).and_then(|id| c.events.get(id)) {
+            return Reach::Measure(place.measure_obj);
         }
         if let Some(m) = c.list_to_measure.get(obj) {
-            return Ok(c.measure_by_obj.get(m).copied());
+            return Reach::Measure(*m);
         }
-        if c.measure_by_obj.contains_key(obj)
-            || *obj == c.parts_list
-            || *obj == c.measures_list
-            || c.parts.iter().any(|p| p.obj == *obj)
-        {
-            return Err(());
+        if c.measure_by_obj.contains_key(obj) {
+            return Reach::MeasureItself(*obj);
         }
-        Ok(None)
+        if *obj == c.measures_list {
+            return Reach::MeasureList;
+        }
+        if *obj == c.parts_list || c.parts.iter().any(|p| p.obj == *obj) {
+            return Reach::Everything;
+        }
+        Reach::Nothing
+    }
+
+    /// The index of a measure object in this score.
+    pub(crate) fn measure_index(&self, measure: &ObjId) -> Option<usize> {
+        self.cache.measure_by_obj.get(measure).copied()
+    }
+
+    /// Whether measure `m` sets a time or key signature or is a pickup: what later measures
+    /// inherit or what changes the measure's length.
+    pub(crate) fn measure_sets_signature(&self, m: usize) -> bool {
+        self.cache.measures[m].sets_signature()
     }
 
     /// The validation settings.
@@ -420,6 +430,8 @@ impl Score {
         let mut notes: Vec<Pending> = Vec::new();
         // The list order of each touched measure as the patches unfold, to name deleted events.
         let mut orders: HashMap<ObjId, Vec<(EventId, usize, usize)>> = HashMap::new();
+        // Measures inserted and deleted, in order.
+        let mut list_ops: Vec<ListOp> = Vec::new();
         for p in patches {
             if p.obj == cache.parts_list {
                 parts_dirty = true;
@@ -441,6 +453,14 @@ impl Score {
                 structure_dirty = true;
                 match &p.action {
                     PatchAction::Insert { index, values } => {
+                        let objs = values
+                            .iter()
+                            .map(|v| match v {
+                                Value::Object(_, obj) => *obj,
+                                _ => ObjId::Root,
+                            })
+                            .collect();
+                        list_ops.push(ListOp::Insert(*index, objs));
                         // Consecutive single inserts are one insertion of several measures.
                         if let Some(Pending::Measures(ChangeKind::MeasuresInserted(n), at)) = notes.last_mut()
                             && *at + *n == *index
@@ -451,6 +471,7 @@ impl Score {
                         }
                     }
                     PatchAction::DeleteSeq { index, len } => {
+                        list_ops.push(ListOp::Delete(*index, *len));
                         notes.push(Pending::Measures(ChangeKind::MeasuresDeleted(*len), *index))
                     }
                     _ => {}
@@ -507,11 +528,19 @@ impl Score {
             self.cache.rebuild_parts(&self.doc)?;
             self.cache.rebuild_measures(&self.doc)?;
             self.forget_diagnostics();
-        } else if structure_dirty || signatures_dirty {
-            // Measure numbers or the signatures in force moved: read the measures again.
-            self.cache.rebuild_measures(&self.doc)?;
-            self.forget_diagnostics();
         } else {
+            if structure_dirty {
+                // Only the inserted measures are read; if the view and the document disagree
+                // afterwards (a malformed measure from a faulty peer), everything is.
+                if !self.cache.apply_list_ops(&self.doc, &list_ops)? {
+                    self.cache.rebuild_measures(&self.doc)?;
+                }
+            }
+            if structure_dirty || signatures_dirty {
+                // Measures met new neighbours or inherit other signatures: the diagnostics
+                // of any measure may change.
+                self.forget_diagnostics();
+            }
             let mut touched: HashSet<ObjId> = dirty.clone();
             for (obj, measure) in dirty_events {
                 if !dirty.contains(&measure) && !self.cache.update_event(&self.doc, &obj)? {
@@ -620,6 +649,21 @@ fn field_name(key: &str) -> &'static str {
         STAVES => "staves",
         _ => "field",
     }
+}
+
+/// What an edit of an engine object can change for validation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Reach {
+    /// Nothing the rules read (metadata, or an object this score does not show).
+    Nothing,
+    /// The events of this measure object (an event, or the measure's event list).
+    Measure(ObjId),
+    /// This measure object itself: its fields, or the measure as created.
+    MeasureItself(ObjId),
+    /// The list of measures (measures inserted or deleted).
+    MeasureList,
+    /// Any measure (a part, the list of parts).
+    Everything,
 }
 
 /// How many touched measures make a change wide: the diagnostics are then recomputed on demand

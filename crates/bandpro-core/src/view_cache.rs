@@ -2,6 +2,7 @@
 //! up to date measure by measure as changes arrive.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use bandpro_crdt::{Document, ObjId, ObjType, ROOT, Value};
 use bandpro_music::event::{Event, EventId};
@@ -44,6 +45,22 @@ pub(crate) struct CachedMeasure {
     pub(crate) cells: Vec<Vec<Vec<Event>>>,
 }
 
+impl CachedMeasure {
+    /// Whether the measure sets a time or key signature of its own or is a pickup.
+    pub(crate) fn sets_signature(&self) -> bool {
+        self.own_time.is_some() || self.own_key.is_some() || self.info.pickup
+    }
+}
+
+/// A change to the list of measures, as its patches report it.
+#[derive(Clone, Debug)]
+pub(crate) enum ListOp {
+    /// Measures (their objects) inserted at an index.
+    Insert(usize, Vec<ObjId>),
+    /// `len` measures deleted at an index.
+    Delete(usize, usize),
+}
+
 /// Where an event is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct EventPlace {
@@ -58,12 +75,14 @@ pub(crate) struct Cache {
     pub(crate) meta: ObjId,
     pub(crate) parts: Vec<CachedPart>,
     pub(crate) part_by_key: HashMap<String, usize>,
-    pub(crate) measures: Vec<CachedMeasure>,
+    /// Shared between copies of a score until one of them re-reads a measure (copy on write):
+    /// forecasts and time travel copy the view of a whole score.
+    pub(crate) measures: Vec<Arc<CachedMeasure>>,
     pub(crate) measure_by_obj: HashMap<ObjId, usize>,
     /// Events list object to its measure object.
     pub(crate) list_to_measure: HashMap<ObjId, ObjId>,
-    pub(crate) events: HashMap<EventId, EventPlace>,
-    pub(crate) event_by_obj: HashMap<ObjId, EventId>,
+    pub(crate) events: Arc<HashMap<EventId, EventPlace>>,
+    pub(crate) event_by_obj: Arc<HashMap<ObjId, EventId>>,
     /// What could not be read (a malformed event or measure from a faulty peer): skipped, and
     /// reported here rather than dropped silently.
     pub(crate) warnings: Vec<String>,
@@ -92,8 +111,8 @@ impl Cache {
             measures: Vec::new(),
             measure_by_obj: HashMap::new(),
             list_to_measure: HashMap::new(),
-            events: HashMap::new(),
-            event_by_obj: HashMap::new(),
+            events: Arc::default(),
+            event_by_obj: Arc::default(),
             warnings: Vec::new(),
         }
     }
@@ -109,8 +128,8 @@ impl Cache {
             measures: Vec::new(),
             measure_by_obj: HashMap::new(),
             list_to_measure: HashMap::new(),
-            events: HashMap::new(),
-            event_by_obj: HashMap::new(),
+            events: Arc::default(),
+            event_by_obj: Arc::default(),
             warnings: Vec::new(),
         };
         cache.rebuild_parts(doc)?;
@@ -155,8 +174,8 @@ impl Cache {
         self.measures.clear();
         self.measure_by_obj.clear();
         self.list_to_measure.clear();
-        self.events.clear();
-        self.event_by_obj.clear();
+        self.events = Arc::default();
+        self.event_by_obj = Arc::default();
         self.warnings.clear();
         for v in doc.list(&self.measures_list)? {
             let Value::Object(ObjType::Map, obj) = v else {
@@ -170,7 +189,7 @@ impl Cache {
             let idx = self.measures.len();
             self.measure_by_obj.insert(obj, idx);
             self.list_to_measure.insert(events_list, obj);
-            self.measures.push(CachedMeasure {
+            self.measures.push(Arc::new(CachedMeasure {
                 obj,
                 events_list,
                 info: MeasureInfo::new(TimeSignature::COMMON, Key::C_MAJOR),
@@ -179,7 +198,7 @@ impl Cache {
                 own_key: None,
                 order: Vec::new(),
                 cells: Vec::new(),
-            });
+            }));
             self.read_measure_fields(doc, idx)?;
         }
         self.propagate_signatures();
@@ -189,8 +208,78 @@ impl Cache {
         Ok(())
     }
 
+    /// Follows measures inserted into and deleted from the list of measures, in order; reads
+    /// only the inserted ones. Returns `false` if the view then disagrees with the document's
+    /// list (a measure the view skipped as malformed), and the caller rebuilds it.
+    pub(crate) fn apply_list_ops(&mut self, doc: &Document, ops: &[ListOp]) -> Result<bool> {
+        let mut fresh = Vec::new();
+        for op in ops {
+            match op {
+                ListOp::Insert(index, objs) => {
+                    if *index > self.measures.len() {
+                        return Ok(false);
+                    }
+                    for (k, obj) in objs.iter().enumerate() {
+                        let Ok(events_list) = object_at(doc, obj, EVENTS, ObjType::List) else {
+                            return Ok(false);
+                        };
+                        self.list_to_measure.insert(events_list, *obj);
+                        self.measures.insert(
+                            index + k,
+                            Arc::new(CachedMeasure {
+                                obj: *obj,
+                                events_list,
+                                info: MeasureInfo::new(TimeSignature::COMMON, Key::C_MAJOR),
+                                extras: MeasureExtras::default(),
+                                own_time: None,
+                                own_key: None,
+                                order: Vec::new(),
+                                cells: Vec::new(),
+                            }),
+                        );
+                        fresh.push(*obj);
+                    }
+                }
+                ListOp::Delete(index, len) => {
+                    if index + len > self.measures.len() {
+                        return Ok(false);
+                    }
+                    let events = Arc::make_mut(&mut self.events);
+                    let event_by_obj = Arc::make_mut(&mut self.event_by_obj);
+                    for m in self.measures.drain(*index..index + len) {
+                        self.list_to_measure.remove(&m.events_list);
+                        for (id, _, _) in &m.order {
+                            if let Some(place) = events.remove(id) {
+                                event_by_obj.remove(&place.obj);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        self.measure_by_obj = self.measures.iter().enumerate().map(|(i, m)| (m.obj, i)).collect();
+        let mut listed = Vec::with_capacity(self.measures.len());
+        for v in doc.list(&self.measures_list)? {
+            match v {
+                Value::Object(ObjType::Map, obj) => listed.push(obj),
+                _ => return Ok(false),
+            }
+        }
+        if !listed.iter().eq(self.measures.iter().map(|m| &m.obj)) {
+            return Ok(false);
+        }
+        for obj in fresh {
+            if let Some(&i) = self.measure_by_obj.get(&obj) {
+                self.read_measure_fields(doc, i)?;
+                self.read_measure_events(doc, i)?;
+            }
+        }
+        self.propagate_signatures();
+        Ok(true)
+    }
+
     fn read_measure_fields(&mut self, doc: &Document, i: usize) -> Result<()> {
-        let m = &mut self.measures[i];
+        let m = Arc::make_mut(&mut self.measures[i]);
         let mut extras = MeasureExtras::default();
         let (mut time, mut key, mut pickup) = (None, None, false);
         let (mut tempo, mut repeat, mut ending, mut jumps) = (None, (false, None), 0, Default::default());
@@ -228,13 +317,22 @@ impl Cache {
     pub(crate) fn propagate_signatures(&mut self) {
         let mut time = TimeSignature::COMMON;
         let mut key = Key::C_MAJOR;
-        for (i, m) in self.measures.iter_mut().enumerate() {
-            m.extras.time_change = i == 0 || m.own_time.is_some_and(|t| t != time);
-            m.extras.key_change = i == 0 || m.own_key.is_some_and(|k| k != key);
-            time = m.own_time.unwrap_or(time);
-            key = m.own_key.unwrap_or(key);
-            m.info.time = time;
-            m.info.key = key;
+        for (i, shared) in self.measures.iter_mut().enumerate() {
+            let time_change = i == 0 || shared.own_time.is_some_and(|t| t != time);
+            let key_change = i == 0 || shared.own_key.is_some_and(|k| k != key);
+            time = shared.own_time.unwrap_or(time);
+            key = shared.own_key.unwrap_or(key);
+            let m = &**shared;
+            // Only a measure whose signatures change is copied (see `measures`).
+            if (m.extras.time_change, m.extras.key_change, m.info.time, m.info.key)
+                != (time_change, key_change, time, key)
+            {
+                let m = Arc::make_mut(shared);
+                m.extras.time_change = time_change;
+                m.extras.key_change = key_change;
+                m.info.time = time;
+                m.info.key = key;
+            }
         }
     }
 
@@ -242,9 +340,11 @@ impl Cache {
     pub(crate) fn read_measure_events(&mut self, doc: &Document, i: usize) -> Result<()> {
         let n_parts = self.parts.len();
         let (list, measure_obj) = (self.measures[i].events_list, self.measures[i].obj);
-        for (id, _, _) in std::mem::take(&mut self.measures[i].order) {
-            if let Some(place) = self.events.remove(&id) {
-                self.event_by_obj.remove(&place.obj);
+        let events = Arc::make_mut(&mut self.events);
+        let event_by_obj = Arc::make_mut(&mut self.event_by_obj);
+        for (id, _, _) in std::mem::take(&mut Arc::make_mut(&mut self.measures[i]).order) {
+            if let Some(place) = events.remove(&id) {
+                event_by_obj.remove(&place.obj);
             }
         }
         let mut cells: Vec<Vec<Vec<Event>>> = vec![Vec::new(); n_parts];
@@ -264,8 +364,8 @@ impl Cache {
                 voices.resize_with(voice + 1, Vec::new);
             }
             order.push((event.id, part, voice));
-            self.events.insert(event.id, EventPlace { obj, measure_obj });
-            self.event_by_obj.insert(obj, event.id);
+            Arc::make_mut(&mut self.events).insert(event.id, EventPlace { obj, measure_obj });
+            Arc::make_mut(&mut self.event_by_obj).insert(obj, event.id);
             voices[voice].push(event);
         }
         // Onsets follow from the order and the durations; grace notes take no time.
@@ -278,7 +378,7 @@ impl Cache {
                 }
             }
         }
-        let m = &mut self.measures[i];
+        let m = Arc::make_mut(&mut self.measures[i]);
         m.cells = cells;
         m.order = order;
         Ok(())
@@ -292,7 +392,7 @@ impl Cache {
         let Some(place) = self.events.get(&id).copied() else { return Ok(false) };
         let Some(&m) = self.measure_by_obj.get(&place.measure_obj) else { return Ok(false) };
         let Ok(Some((part, voice, mut event))) = self.read_event(doc, obj) else { return Ok(false) };
-        let cells = &mut self.measures[m].cells;
+        let cells = &mut Arc::make_mut(&mut self.measures[m]).cells;
         let Some(events) = cells.get_mut(part).and_then(|v| v.get_mut(voice)) else { return Ok(false) };
         let Some(i) = events.iter().position(|e| e.id == id) else { return Ok(false) };
         event.onset = events[i].onset;
