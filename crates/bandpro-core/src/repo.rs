@@ -99,6 +99,9 @@ impl Repository {
     pub fn open(store: Box<dyn Store + Send>) -> Result<Repository> {
         let mut store = store;
         let mut full = Document::with_replica(ReplicaId::random());
+        // The checked-out score starts as a copy of this one (shared until edited), so it keeps
+        // what each change overwrote: checkouts then move it instead of replaying the log.
+        full.enable_rewind();
         full.apply_changes(store.load_all()?)?;
         // Finish an erasure that was recorded but not yet carried out in the store.
         if full.erased().next().is_some() {
@@ -121,8 +124,12 @@ impl Repository {
             }
             Head::Detached(h) => h.clone(),
         };
-        let mut work = Score::new_rewindable(ReplicaId::random());
-        work.checkout_from(&full, &heads, ReplicaId::random())?;
+        let mut work = Score::from_document(full.fork_as(ReplicaId::random()))?;
+        let mut wanted = heads.clone();
+        wanted.sort();
+        if wanted != full.heads() {
+            work.checkout_from(&full, &heads, ReplicaId::random())?;
+        }
         Ok(Repository { store, full, work, head })
     }
 

@@ -84,20 +84,6 @@ impl Score {
         Self::from_document(doc)
     }
 
-    /// An empty score with rewinding enabled, to be moved to a version of a repository's log by
-    /// [`Score::checkout_from`] (it holds no changes, not even the schema's, until then).
-    pub(crate) fn new_rewindable(replica: ReplicaId) -> Score {
-        let mut doc = Document::with_replica(replica);
-        doc.enable_rewind();
-        Score {
-            doc,
-            cache: Cache::empty(),
-            config: ValidationConfig::default(),
-            diagnostics: std::sync::OnceLock::new(),
-            undo: HashMap::new(),
-        }
-    }
-
     /// A score over an existing document (loaded, or received from a peer).
     pub fn from_document(doc: Document) -> Result<Score> {
         let cache = Cache::build(&doc)?;

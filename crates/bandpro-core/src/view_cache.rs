@@ -100,23 +100,6 @@ fn str_of(v: &Value) -> Option<&str> {
 }
 
 impl Cache {
-    /// A view of nothing, for a score whose document is about to be rebuilt.
-    pub(crate) fn empty() -> Cache {
-        Cache {
-            parts_list: ObjId::Root,
-            measures_list: ObjId::Root,
-            meta: ObjId::Root,
-            parts: Vec::new(),
-            part_by_key: HashMap::new(),
-            measures: Vec::new(),
-            measure_by_obj: HashMap::new(),
-            list_to_measure: HashMap::new(),
-            events: Arc::default(),
-            event_by_obj: Arc::default(),
-            warnings: Vec::new(),
-        }
-    }
-
     /// Reads the whole score.
     pub(crate) fn build(doc: &Document) -> Result<Cache> {
         let mut cache = Cache {
