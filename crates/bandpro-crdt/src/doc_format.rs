@@ -18,8 +18,18 @@ use crate::leb::{Reader, write_bytes, write_uleb};
 use crate::value::{ObjType, ScalarValue};
 
 const MAGIC: &[u8; 4] = b"BPDC";
-const VERSION: u8 = 1;
+/// Version 2 codes target counters (of deletes, restores and increments) as the difference from
+/// the previous target, so that a run of backspaces is one run-length; version 1 coded them as
+/// the distance back from the op's own counter. Both are read.
+const VERSION: u8 = 2;
 const CHUNK_CHANGES: u8 = 1;
+/// The changes chunk, deflated: `uleb raw_len` then the deflate stream of the payload.
+const CHUNK_CHANGES_DEFLATED: u8 = 3;
+/// The deflate level: 6 is zlib's default; faster levels save less.
+const DEFLATE_LEVEL: u8 = 6;
+/// The most a deflated changes chunk may grow to per byte of the whole file (deflate cannot
+/// exceed about 1,032:1), so a tiny hostile file cannot make the reader allocate gigabytes.
+const MAX_INFLATE_PER_BYTE: usize = 1_100;
 const CHUNK_HEADS: u8 = 2;
 /// Chunks with this bit set are optional: a reader that does not know them skips them.
 const OPTIONAL: u8 = 0x80;
@@ -151,7 +161,17 @@ pub(crate) fn save_changes<'a>(changes: impl Iterator<Item = &'a Change>, heads:
     let payload = encode_changes(changes, &mut Vec::new());
     let mut out = MAGIC.to_vec();
     out.push(VERSION);
-    chunk(&mut out, CHUNK_CHANGES, &payload);
+    // The columns leave repeating patterns (a note's five ops, its keys, text) that run-length
+    // encoding cannot see; deflate does. Kept only when it saves a tenth or more.
+    let deflated = miniz_oxide::deflate::compress_to_vec(&payload, DEFLATE_LEVEL);
+    if deflated.len() + 10 < payload.len() - payload.len() / 10 {
+        let mut body = Vec::with_capacity(deflated.len() + 10);
+        write_uleb(&mut body, payload.len() as u64);
+        body.extend_from_slice(&deflated);
+        chunk(&mut out, CHUNK_CHANGES_DEFLATED, &body);
+    } else {
+        chunk(&mut out, CHUNK_CHANGES, &payload);
+    }
     let mut h = Vec::new();
     write_uleb(&mut h, heads.len() as u64);
     for head in heads {
@@ -182,7 +202,7 @@ pub(crate) fn decode_batch(r: &mut Reader<'_>, budget_len: usize) -> Result<Vec<
     let external = (0..n).map(|_| r.array::<32>().map(ChangeHash)).collect::<Result<Vec<_>, _>>()?;
     let start = r.pos();
     let payload = r.bytes()?;
-    decode_changes(payload, budget_len, &external).map_err(|e| match e {
+    decode_changes(payload, budget_len, &external, VERSION).map_err(|e| match e {
         Error::Decode { offset, reason, .. } => {
             Error::Decode { what: "sync message", offset: start + offset, reason }
         }
@@ -203,7 +223,7 @@ fn encode_changes<'a>(changes: impl Iterator<Item = &'a Change>, external: &mut 
     let mut index: HashMap<ChangeHash, (usize, u32)> = HashMap::new();
     let (mut n_changes, mut n_ops) = (0usize, 0usize);
     let mut prev_time = 0i64;
-    let (mut prev_obj, mut prev_right) = (0i64, 0i64);
+    let (mut prev_obj, mut prev_right, mut prev_target) = (0i64, 0i64, 0i64);
     let mut intern = |r: ReplicaId, replicas: &mut Vec<ReplicaId>| {
         *replica_index.entry(r).or_insert_with(|| {
             replicas.push(r);
@@ -311,7 +331,8 @@ fn encode_changes<'a>(changes: impl Iterator<Item = &'a Change>, external: &mut 
                 OpAction::Increment { target, by } => {
                     cols.o_action.push(4);
                     cols.o_target_rep.push(target.replica.into());
-                    cols.o_target_ctr.push(own - i64::from(target.counter));
+                    cols.o_target_ctr.push(i64::from(target.counter) - prev_target);
+                    prev_target = i64::from(target.counter);
                     cols.o_by.push(*by);
                 }
                 OpAction::Insert { left, right, content } => {
@@ -350,7 +371,8 @@ fn encode_changes<'a>(changes: impl Iterator<Item = &'a Change>, external: &mut 
                 OpAction::Delete { target, len } | OpAction::Restore { target, len } => {
                     cols.o_action.push(if matches!(op.action, OpAction::Delete { .. }) { 8 } else { 9 });
                     cols.o_target_rep.push(target.replica.into());
-                    cols.o_target_ctr.push(own - i64::from(target.counter));
+                    cols.o_target_ctr.push(i64::from(target.counter) - prev_target);
+                    prev_target = i64::from(target.counter);
                     cols.o_del_len.push((*len).into());
                 }
             }
@@ -484,7 +506,7 @@ pub(crate) fn load_changes(bytes: &[u8]) -> Result<(Vec<Change>, Vec<ChangeHash>
         return Err(r.err("not a BandPro document (bad magic bytes)"));
     }
     let version = r.u8()?;
-    if version != VERSION {
+    if version != 1 && version != VERSION {
         return Err(r.err(format!("unsupported document version {version}")));
     }
     let mut changes_chunk = None;
@@ -500,7 +522,35 @@ pub(crate) fn load_changes(bytes: &[u8]) -> Result<(Vec<Change>, Vec<ChangeHash>
             return Err(Error::decode("document", start, "chunk checksum does not match"));
         }
         match tag {
-            CHUNK_CHANGES if changes_chunk.is_none() => changes_chunk = Some((start, payload)),
+            CHUNK_CHANGES if changes_chunk.is_none() => {
+                changes_chunk = Some((start, std::borrow::Cow::Borrowed(payload), false))
+            }
+            CHUNK_CHANGES_DEFLATED if changes_chunk.is_none() => {
+                let mut dr = Reader::new(payload, "document");
+                let raw_len = dr.uleb()? as usize;
+                let limit = bytes.len().saturating_mul(MAX_INFLATE_PER_BYTE);
+                if raw_len > limit {
+                    return Err(Error::decode(
+                        "document",
+                        start,
+                        format!(
+                            "deflated changes claim {raw_len} bytes, more than {limit} for a file this size"
+                        ),
+                    ));
+                }
+                let raw = miniz_oxide::inflate::decompress_to_vec_with_limit(&payload[dr.pos()..], raw_len)
+                    .map_err(|e| {
+                    Error::decode("document", start, format!("deflated changes do not inflate: {e}"))
+                })?;
+                if raw.len() != raw_len {
+                    return Err(Error::decode(
+                        "document",
+                        start,
+                        format!("deflated changes inflate to {} bytes, not the {raw_len} claimed", raw.len()),
+                    ));
+                }
+                changes_chunk = Some((start, std::borrow::Cow::Owned(raw), true));
+            }
             CHUNK_HEADS if heads.is_none() => {
                 let mut hr = Reader::new(payload, "document");
                 let n = hr.count(32)?;
@@ -517,9 +567,15 @@ pub(crate) fn load_changes(bytes: &[u8]) -> Result<(Vec<Change>, Vec<ChangeHash>
             }
         }
     }
-    let (start, payload) = changes_chunk.ok_or_else(|| r.err("no changes chunk"))?;
+    let (start, payload, deflated) = changes_chunk.ok_or_else(|| r.err("no changes chunk"))?;
     let heads = heads.ok_or_else(|| r.err("no heads chunk"))?;
-    let changes = decode_changes(payload, bytes.len(), &[]).map_err(|e| match e {
+    let changes = decode_changes(&payload, bytes.len(), &[], version).map_err(|e| match e {
+        // An offset inside inflated bytes is no file position: name the chunk and the offset.
+        Error::Decode { offset, reason, .. } if deflated => Error::Decode {
+            what: "document",
+            offset: start,
+            reason: format!("in the deflated changes, at byte {offset}: {reason}"),
+        },
         Error::Decode { offset, reason, .. } => {
             Error::Decode { what: "document", offset: start + offset, reason }
         }
@@ -528,7 +584,12 @@ pub(crate) fn load_changes(bytes: &[u8]) -> Result<(Vec<Change>, Vec<ChangeHash>
     Ok((changes, heads))
 }
 
-fn decode_changes(payload: &[u8], file_len: usize, external: &[ChangeHash]) -> Result<Vec<Change>, Error> {
+fn decode_changes(
+    payload: &[u8],
+    file_len: usize,
+    external: &[ChangeHash],
+    version: u8,
+) -> Result<Vec<Change>, Error> {
     let mut r = Reader::new(payload, "document");
     let n = r.count(16)?;
     let replicas: Vec<ReplicaId> =
@@ -624,7 +685,16 @@ fn decode_changes(payload: &[u8], file_len: usize, external: &[ChangeHash]) -> R
         |i: u64| replicas.get(i as usize).copied().ok_or_else(|| bad(format!("replica {i} out of range")));
     let mut changes: Vec<Change> = Vec::with_capacity(n_changes.min(1 << 20));
     let mut ops_left = n_ops;
-    let (mut time, mut prev_obj, mut prev_right) = (0i64, 0i64, 0i64);
+    let (mut time, mut prev_obj, mut prev_right, mut prev_target) = (0i64, 0i64, 0i64, 0i64);
+    // The target counter of a delete, restore or increment at own counter `own` (see VERSION).
+    let mut target_counter = |coded: i64, own: i64| {
+        if version == 1 {
+            own.wrapping_sub(coded)
+        } else {
+            prev_target = prev_target.wrapping_add(coded);
+            prev_target
+        }
+    };
     for i in 0..n_changes {
         let mut table = vec![replica(rd.c_replica.u()?)?];
         let n_extra = rd.c_nextra.u()?;
@@ -724,7 +794,7 @@ fn decode_changes(payload: &[u8], file_len: usize, external: &[ChangeHash]) -> R
                     OpAction::DeleteKey { key, pred: preds(&mut rd)? }
                 }
                 4 => OpAction::Increment {
-                    target: to_ref(rd.o_target_rep.u()?, own.wrapping_sub(rd.o_target_ctr.i()?))?,
+                    target: to_ref(rd.o_target_rep.u()?, target_counter(rd.o_target_ctr.i()?, own))?,
                     by: rd.o_by.i()?,
                 },
                 5..=7 => {
@@ -759,7 +829,7 @@ fn decode_changes(payload: &[u8], file_len: usize, external: &[ChangeHash]) -> R
                     OpAction::Insert { left, right, content }
                 }
                 8 | 9 => {
-                    let target = to_ref(rd.o_target_rep.u()?, own.wrapping_sub(rd.o_target_ctr.i()?))?;
+                    let target = to_ref(rd.o_target_rep.u()?, target_counter(rd.o_target_ctr.i()?, own))?;
                     let len =
                         u32::try_from(rd.o_del_len.u()?).map_err(|_| bad("delete length out of range"))?;
                     if action == 8 {

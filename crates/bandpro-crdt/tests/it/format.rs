@@ -113,3 +113,81 @@ fn optional_chunks_are_skipped_and_unknown_required_ones_refused() {
     bytes[last] = 0x05;
     assert!(matches!(Document::load(&bytes), Err(Error::Decode { .. })));
 }
+
+#[test]
+fn a_version_1_document_still_loads() {
+    // Saved by the version 1 writer (target counters coded from the op's own counter): a text
+    // with three backspaces, a counter incremented, a list element removed.
+    let bytes = include_bytes!("fixtures/v1-document.bpdc");
+    assert_eq!(bytes[4], 1, "the fixture is version 1");
+    let d = Document::load(bytes).unwrap();
+    let t = match d.get(&ROOT, "text").unwrap() {
+        Some(bandpro_crdt::Value::Object(ObjType::Text, id)) => id,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(d.text(&t).unwrap(), "hello wo");
+    let l = match d.get(&ROOT, "list").unwrap() {
+        Some(bandpro_crdt::Value::Object(ObjType::List, id)) => id,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(d.list(&l).unwrap(), vec![bandpro_crdt::Value::Scalar(ScalarValue::Counter(8))]);
+    // Saved again, it is version 2 and the same document.
+    let again = Document::load(&d.save()).unwrap();
+    assert_eq!(d.save()[4], 2);
+    assert_eq!(again.hydrate(&ROOT).unwrap(), d.hydrate(&ROOT).unwrap());
+    assert_eq!(again.heads(), d.heads());
+}
+
+/// A saved document with `tag`'s chunk holding `payload`, then an empty heads chunk.
+fn document_with(tag: u8, payload: &[u8]) -> Vec<u8> {
+    let mut out = b"BPDC\x02".to_vec();
+    for (t, p) in [(tag, payload), (2, &[0u8][..])] {
+        out.push(t);
+        let mut len = p.len();
+        loop {
+            let byte = (len & 0x7f) as u8;
+            len >>= 7;
+            out.push(if len > 0 { byte | 0x80 } else { byte });
+            if len == 0 {
+                break;
+            }
+        }
+        out.extend_from_slice(p);
+        let mut h = blake3::Hasher::new();
+        h.update(&[t]).update(p);
+        out.extend_from_slice(&h.finalize().as_bytes()[..8]);
+    }
+    out
+}
+
+#[test]
+fn large_documents_are_deflated_and_hostile_deflate_is_refused() {
+    let (d, t) = typed_document();
+    let bytes = d.save();
+    assert_eq!(bytes[5], 3, "1,500 keystrokes of repeated lyrics are worth deflating");
+    assert_eq!(Document::load(&bytes).unwrap().text(&t).unwrap(), d.text(&t).unwrap());
+    // A claim of more inflated bytes than the file size allows.
+    let claim = document_with(3, &[0xff, 0xff, 0xff, 0xff, 0x0f, 0x01, 0x02]);
+    match Document::load(&claim) {
+        Err(Error::Decode { reason, .. }) => assert!(reason.contains("more than"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    // A deflate stream that is not one, and one that inflates to less than it claims.
+    let junk = document_with(3, &[0x10, 0xde, 0xad, 0xbe, 0xef]);
+    assert!(matches!(Document::load(&junk), Err(Error::Decode { .. })));
+    let short = stored_deflate(b"abc");
+    let mut claim_more = vec![0x20];
+    claim_more.extend_from_slice(&short);
+    assert!(matches!(Document::load(&document_with(3, &claim_more)), Err(Error::Decode { .. })));
+}
+
+/// A raw deflate stream of `data`, written by hand as one stored block (no compression), so
+/// the test needs no deflate library.
+fn stored_deflate(data: &[u8]) -> Vec<u8> {
+    let len = data.len() as u16;
+    let mut out = vec![0x01];
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(&(!len).to_le_bytes());
+    out.extend_from_slice(data);
+    out
+}
