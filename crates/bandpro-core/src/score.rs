@@ -8,7 +8,7 @@ use bandpro_crdt::{
     Change, ChangeHash, Document, ObjId, ObjType, Patch, PatchAction, ROOT, ReplicaId, Value,
 };
 use bandpro_music::event::{Event, EventId};
-use bandpro_music::validate::{self, Diagnostic, ValidationConfig};
+use bandpro_music::validate::{self, Diagnostic, Rule, ValidationConfig};
 use bandpro_music::{MeasureInfo, PartInfo, Rational, ScoreView};
 
 use crate::edit::ScoreTx;
@@ -215,20 +215,90 @@ impl Score {
         self.diagnostics = std::sync::OnceLock::new();
     }
 
-    /// Re-checks the measures an edit of `measures` can affect and splices the result in
-    /// place: diagnostics stay sorted by measure, so only the affected stretch is replaced
-    /// (sorting them all again on every edit dominated a note edit on a large score).
-    fn revalidate(&mut self, measures: Range<usize>) {
+    /// Re-checks measures `range` and splices the result in place: diagnostics stay sorted by
+    /// measure, so only that stretch is replaced (sorting them all again on every edit
+    /// dominated a note edit on a large score).
+    fn revalidate(&mut self, range: Range<usize>) {
         if self.diagnostics.get().is_none() {
             return;
         }
-        let range = validate::affected_measures(measures, self.measure_count());
         let mut fresh = validate::validate_measures(&*self, range.clone(), &self.config);
         fresh.sort_by_key(diag_order);
         let Some(diagnostics) = self.diagnostics.get_mut() else { return };
         let start = diagnostics.partition_point(|d| d.location.measure < range.start);
         let end = diagnostics.partition_point(|d| d.location.measure < range.end);
         diagnostics.splice(start..end, fresh);
+    }
+
+    /// Re-checks one rule in measure `m`, replacing only that rule's diagnostics there.
+    fn revalidate_rule(&mut self, m: usize, rule: Rule) {
+        if self.diagnostics.get().is_none() || self.config.severity_of(rule).is_none() {
+            return;
+        }
+        let only = Rule::ALL.iter().filter(|r| **r != rule).fold(self.config.clone(), |c, r| c.disable(*r));
+        let fresh = validate::validate_measures(&*self, m..m + 1, &only);
+        let Some(diagnostics) = self.diagnostics.get_mut() else { return };
+        let start = diagnostics.partition_point(|d| d.location.measure < m);
+        let end = diagnostics.partition_point(|d| d.location.measure <= m);
+        let mut here: Vec<Diagnostic> =
+            diagnostics[start..end].iter().filter(|d| d.rule != rule).cloned().collect();
+        here.extend(fresh);
+        here.sort_by_key(diag_order);
+        diagnostics.splice(start..end, here);
+    }
+
+    /// The measures to re-check after edits: for each touched measure, the measures whose
+    /// diagnostics it can change (`full`), and measures where only the courtesy-accidental
+    /// rule can change (`accidentals`). A rule reads its own measure, the previous one (the
+    /// last event of each voice, and every pitch of the part for courtesy accidentals) and the
+    /// next one (the first event of each voice). So when only pitches, articulations,
+    /// dynamics, lyrics or chord symbols of some events changed, the previous measure needs a
+    /// check only if one of them opens its voice, and the next one a full check only if one
+    /// closes its voice (otherwise only its courtesy accidentals).
+    fn revalidation_scope(
+        &self,
+        indices: &[usize],
+        narrow: &HashMap<ObjId, bool>,
+        dirty: &HashSet<ObjId>,
+        event_measures: &[(ObjId, ObjId)],
+    ) -> (Vec<usize>, Vec<usize>) {
+        let count = self.measure_count();
+        let mut full = std::collections::BTreeSet::new();
+        let mut accidentals = std::collections::BTreeSet::new();
+        for &m in indices {
+            let mobj = self.cache.measures[m].obj;
+            let events: Vec<&ObjId> =
+                event_measures.iter().filter(|(_, mo)| *mo == mobj).map(|(e, _)| e).collect();
+            let narrowable = !dirty.contains(&mobj)
+                && !events.is_empty()
+                && events.iter().all(|e| narrow.get(*e).copied().unwrap_or(false));
+            if !narrowable {
+                full.extend(validate::affected_measures(m..m + 1, count));
+                continue;
+            }
+            full.insert(m);
+            for obj in events {
+                let Some((p, at, v, i)) = self.event_id_of(obj).and_then(|id| self.locate(id)) else {
+                    full.extend(validate::affected_measures(m..m + 1, count));
+                    continue;
+                };
+                let evs = self.events(p, at, v);
+                let opens = evs[..i].iter().all(Event::is_grace);
+                let closes = evs[i + 1..].iter().all(Event::is_grace);
+                if opens && m > 0 {
+                    full.insert(m - 1);
+                }
+                if m + 1 < count {
+                    if closes {
+                        full.insert(m + 1);
+                    } else {
+                        accidentals.insert(m + 1);
+                    }
+                }
+            }
+        }
+        let accidentals = accidentals.into_iter().filter(|m| !full.contains(m)).collect();
+        (full.into_iter().collect(), accidentals)
     }
 
     /// Makes one change: every edit in `f` applies together, or none does.
@@ -418,6 +488,8 @@ impl Score {
         let mut orders: HashMap<ObjId, Vec<(EventId, usize, usize)>> = HashMap::new();
         // Measures inserted and deleted, in order.
         let mut list_ops: Vec<ListOp> = Vec::new();
+        // Per edited event, whether only fields in `NARROW_FIELDS` changed.
+        let mut narrow: HashMap<ObjId, bool> = HashMap::new();
         for p in patches {
             if p.obj == cache.parts_list {
                 parts_dirty = true;
@@ -502,9 +574,14 @@ impl Score {
                 if let Some(place) = cache.events.get(&id) {
                     dirty_events.push((p.obj, place.measure_obj));
                 }
-                if let PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key } = &p.action {
-                    notes.push(Pending::Event(ChangeKind::EventChanged(field_name(key)), id));
-                }
+                let ok = match &p.action {
+                    PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key } => {
+                        notes.push(Pending::Event(ChangeKind::EventChanged(field_name(key)), id));
+                        NARROW_FIELDS.contains(&key.as_str())
+                    }
+                    _ => false,
+                };
+                narrow.entry(p.obj).and_modify(|n| *n &= ok).or_insert(ok);
             }
             // Anything else is inside an object created by this very change (a new event or
             // measure), and is covered by the patch that inserted it.
@@ -528,6 +605,7 @@ impl Score {
                 self.forget_diagnostics();
             }
             let mut touched: HashSet<ObjId> = dirty.clone();
+            let event_measures = dirty_events.clone();
             for (obj, measure) in dirty_events {
                 if !dirty.contains(&measure) && !self.cache.update_event(&self.doc, &obj)? {
                     dirty.insert(measure);
@@ -548,8 +626,14 @@ impl Score {
             if indices.len() > WIDE_CHANGE_MEASURES {
                 self.forget_diagnostics();
             }
-            for r in ranges(&indices) {
-                self.revalidate(r);
+            if self.diagnostics.get().is_some() {
+                let (full, accidentals) = self.revalidation_scope(&indices, &narrow, &dirty, &event_measures);
+                for r in ranges(&full) {
+                    self.revalidate(r);
+                }
+                for m in accidentals {
+                    self.revalidate_rule(m, Rule::AccidentalRedundant);
+                }
             }
         }
         Ok(notes.into_iter().map(|n| self.describe(n)).collect())
@@ -657,9 +741,15 @@ pub(crate) enum Reach {
 const WIDE_CHANGE_MEASURES: usize = 48;
 
 /// The order diagnostics are kept in: by place in the score.
-fn diag_order(d: &Diagnostic) -> (usize, usize, usize, Rational) {
-    (d.location.measure, d.location.part, d.location.voice, d.location.onset)
+fn diag_order(d: &Diagnostic) -> (usize, usize, usize, Rational, usize) {
+    (d.location.measure, d.location.part, d.location.voice, d.location.onset, d.rule.index())
 }
+
+/// Event fields whose change the rules see only through the event itself and its measure's
+/// pitches (see `Score::revalidation_scope`): notes (pitches and ties), articulations,
+/// dynamics, lyrics and chord symbols. Duration, staff, tuplets, grace and cue change where
+/// events sit or how they are judged, and take the full check.
+const NARROW_FIELDS: [&str; 5] = [NOTES, ARTICULATIONS, DYNAMIC, LYRICS, CHORD_SYMBOL];
 
 /// The 1-based beat of an onset, counting in the time signature's beat unit.
 pub(crate) fn beat_of(onset: Rational, info: &MeasureInfo) -> Rational {

@@ -453,3 +453,106 @@ mod checkout_in_place {
         }
     }
 }
+
+mod incremental_edits_in_full_measures {
+    //! Incremental validation across barlines: every voice fills its measures, so the rules
+    //! that read the neighbouring measures (parallels and leaps into a measure, ties and
+    //! resolutions out of it, courtesy accidentals) all have something to judge.
+    use super::*;
+    use bandpro_music::{EventId, Tie};
+
+    const RICH: [&str; 16] = [
+        "C4", "C#4", "D4", "Eb4", "E4", "F4", "F#4", "G4", "G#4", "A4", "Bb4", "B4", "C5", "B3", "F#3", "Bb3",
+    ];
+
+    #[derive(Clone, Debug)]
+    enum Edit {
+        Pitch {
+            pick: u16,
+            pitch: u8,
+        },
+        /// A pitch with its accidental shown (what the courtesy-accidental rule judges).
+        Shown {
+            pick: u16,
+            pitch: u8,
+        },
+        Tie {
+            pick: u16,
+            tie: u8,
+        },
+        Lyric {
+            pick: u16,
+        },
+        Duration {
+            pick: u16,
+            eighths: u8,
+        },
+    }
+
+    fn edit() -> impl Strategy<Value = Edit> {
+        prop_oneof![
+            4 => (any::<u16>(), any::<u8>()).prop_map(|(pick, pitch)| Edit::Pitch { pick, pitch }),
+            3 => (any::<u16>(), any::<u8>()).prop_map(|(pick, pitch)| Edit::Shown { pick, pitch }),
+            2 => (any::<u16>(), 0u8..4).prop_map(|(pick, tie)| Edit::Tie { pick, tie }),
+            1 => any::<u16>().prop_map(|pick| Edit::Lyric { pick }),
+            1 => (any::<u16>(), 1u8..4).prop_map(|(pick, eighths)| Edit::Duration { pick, eighths }),
+        ]
+    }
+
+    /// Three voices (two in one part) over four full 4/4 measures in G major.
+    fn full_score(pitches: &[u8]) -> (Score, Vec<EventId>) {
+        let mut s = Score::new(ReplicaId::from_u128(1)).unwrap();
+        let ids = s
+            .edit("setup", "", |tx| {
+                let upper = tx.add_part("Upper", Some("soprano"))?;
+                let lower = tx.add_part("Lower", Some("bass"))?;
+                tx.insert_measures(0, 4)?;
+                tx.set_key(0, bandpro_music::Key::from_fifths(1, bandpro_music::Mode::Major)?)?;
+                let mut ids = Vec::new();
+                let mut k = 0;
+                for m in 0..4 {
+                    for (part, voice) in [(upper, 0), (upper, 1), (lower, 0)] {
+                        for _ in 0..4 {
+                            let pitch: Pitch = RICH[pitches[k % pitches.len()] as usize % 16].parse()?;
+                            k += 1;
+                            ids.push(tx.append_note(part, m, voice, pitch, "1/4".parse()?)?);
+                        }
+                    }
+                }
+                Ok(ids)
+            })
+            .unwrap()
+            .0;
+        (s, ids)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(48), ..ProptestConfig::default() })]
+
+        /// After each edit, the diagnostics kept up to date equal a full validation.
+        #[test]
+        fn edits_across_barlines_keep_incremental_validation_exact(pitches in prop::collection::vec(any::<u8>(), 48), edits in prop::collection::vec(edit(), 1..30)) {
+            let (mut s, ids) = full_score(&pitches);
+            s.diagnostics();
+            for e in &edits {
+                let pick = |n: u16| ids[n as usize % ids.len()];
+                match *e {
+                    Edit::Pitch { pick: n, pitch } => s.edit("u", "", |tx| tx.set_pitch(pick(n), RICH[pitch as usize % 16].parse()?)),
+                    Edit::Shown { pick: n, pitch } => s.edit("u", "", |tx| {
+                        let mut note = bandpro_music::Note::new(RICH[pitch as usize % 16].parse()?);
+                        note.accidental = bandpro_music::AccidentalDisplay::Shown;
+                        tx.set_notes(pick(n), &[note])
+                    }),
+                    Edit::Tie { pick: n, tie } => {
+                        let tie = [Tie::None, Tie::Start, Tie::Stop, Tie::Continue][tie as usize];
+                        s.edit("u", "", |tx| tx.set_tie(pick(n), tie))
+                    }
+                    Edit::Lyric { pick: n } => s.edit("u", "", |tx| tx.set_lyric(pick(n), 1, Some(("la", bandpro_music::Syllabic::Single)))),
+                    Edit::Duration { pick: n, eighths } => s.edit("u", "", |tx| tx.set_duration(pick(n), Rational::new(i64::from(eighths), 8))),
+                }
+                .unwrap();
+                check_incremental(&s);
+            }
+        }
+    }
+}

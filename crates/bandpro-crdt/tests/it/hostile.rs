@@ -195,6 +195,31 @@ fn write_fuzz_seeds() {
         write("change_decode", &format!("change{i}"), &c.encode());
     }
     write("document_load", "sample", &doc.save());
+    // The document_load target also wraps its input, after a selector byte, as the body of a
+    // changes chunk (bit 0: deflated): seed it with real bodies, plain and deflated.
+    let mut big = sample_doc();
+    for i in 0..400 {
+        big.transact(|tx| tx.put(&ROOT, "n", i % 7)).unwrap();
+    }
+    for (d, name) in [(&doc, "body-plain"), (&big, "body-deflated")] {
+        let saved = d.save();
+        let tag = saved[5];
+        let mut r = 6;
+        let mut len = 0usize;
+        let mut shift = 0;
+        loop {
+            let b = saved[r];
+            r += 1;
+            len |= usize::from(b & 0x7f) << shift;
+            shift += 7;
+            if b & 0x80 == 0 {
+                break;
+            }
+        }
+        let mut seed = vec![if tag == 3 { 1 } else { 0 }];
+        seed.extend_from_slice(&saved[r..r + len]);
+        write("document_load", name, &seed);
+    }
     write("snapshot_load", "sample", &doc.snapshot());
     let msg = SyncMessage {
         heads: doc.heads(),
