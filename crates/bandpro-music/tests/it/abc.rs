@@ -350,3 +350,259 @@ fn multi_measure_rests_past_the_cell_limit_are_refused_before_they_are_made() {
     let (score, _) = abc::read(&format!("X:1\n{voices}K:C\nV:1\nZ99999|\n")).unwrap();
     assert_eq!((score.part_count(), score.measure_count()), (40, 99_999));
 }
+
+/// Where two scores' music first differs: part names, measures, and the events of every
+/// (part, measure, voice), ids left out and a voice missing in one counted as empty (a voice
+/// with nothing in a measure is not written, so it may come back missing or empty).
+fn music_difference(a: &SimpleScore, b: &SimpleScore) -> Option<String> {
+    let names = |s: &SimpleScore| (0..s.part_count()).map(|p| s.part(p).name.clone()).collect::<Vec<_>>();
+    if names(a) != names(b) {
+        return Some(format!("parts {:?} vs {:?}", names(a), names(b)));
+    }
+    if a.measure_count() != b.measure_count() {
+        return Some(format!("measure count {} vs {}", a.measure_count(), b.measure_count()));
+    }
+    for m in 0..a.measure_count() {
+        if a.measure(m) != b.measure(m) {
+            return Some(format!("measure {}: {:?} vs {:?}", m + 1, a.measure(m), b.measure(m)));
+        }
+    }
+    let events = |s: &SimpleScore, p: usize, m: usize, v: usize| -> Vec<Event> {
+        let events = if v < s.voice_count(p, m) { s.events(p, m, v) } else { &[] };
+        events.iter().map(|e| Event { id: EventId(0), ..e.clone() }).collect()
+    };
+    for p in 0..a.part_count() {
+        for m in 0..a.measure_count() {
+            for v in 0..a.voice_count(p, m).max(b.voice_count(p, m)) {
+                let (x, y) = (events(a, p, m, v), events(b, p, m, v));
+                if x != y {
+                    return Some(format!("part {p}, measure {}, voice {v}:\n{x:?}\nvs\n{y:?}", m + 1));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The score of `text` read as ABC, panicking with the text on an error.
+fn read_ok(text: &str) -> SimpleScore {
+    abc::read(text).unwrap_or_else(|e| panic!("{e}\n{text}")).0
+}
+
+/// Pitches of a voice in a measure, as text (`F#4`), one string per event (`[C4 E4]` for a
+/// chord, `r` for a rest, `g` before a grace note).
+fn voice_text(s: &SimpleScore, p: usize, m: usize, v: usize) -> Vec<String> {
+    let events = if v < s.voice_count(p, m) { s.events(p, m, v) } else { &[] };
+    events
+        .iter()
+        .map(|e| {
+            let notes: Vec<String> = e.notes().iter().map(|n| n.pitch.to_string()).collect();
+            let g = if e.is_grace() { "g" } else { "" };
+            match notes.len() {
+                0 => "r".to_string(),
+                1 => format!("{g}{}", notes[0]),
+                _ => format!("{g}[{}]", notes.join(" ")),
+            }
+        })
+        .collect()
+}
+
+/// A piano part with two voices and two parts both named "Soprano" (the second with two
+/// voices): written to ABC and read back, every part has the same voices with the same events,
+/// spelling, ties, tuplets, gaps, chord symbols and lyrics. Before, the writer wrote only the
+/// first voice of each part.
+#[test]
+fn every_voice_of_every_part_survives_a_round_trip() {
+    // Every accidental ABC writes reads back as shown: the ones the key does not imply (`!`)
+    // are shown here too.
+    let mut score = SimpleScore::from_text(
+        "4/4",
+        "A major",
+        &[
+            (
+                "piano",
+                &[
+                    "C#5:4 D5 E#5! F#5 | A5:2~ A5:4 (3 G#5:8 F#5 E5 ) | D5:1 | Fx5:2! G#5:2@E7",
+                    "A3:2 E3:2~ | E3:2 A2:2 | | r:4 Db4:4! C#4+E4+A4:2",
+                ],
+            ),
+            ("soprano", &["C#5:2 B4:2 | A4:1 | B4:4 C#5 D5 E5 | A4:1"]),
+            ("soprano", &["A4:1 | A4:1 | G#4:1 | A4:1", "E4:1 | E4:2 D4:2 | E4:1 | E4:1"]),
+        ],
+    )
+    .unwrap();
+    // Parts as ABC names them: a name, no instrument.
+    for p in 0..score.part_count() {
+        let name = score.part(p).name.clone();
+        *score.part_mut(p).unwrap() = PartInfo::plain(name);
+    }
+    // A gap at the start of the piano's second voice in the last measure.
+    score.events_mut(0, 3, 1).unwrap().remove(0);
+    let lyric = |text: &str, syllabic| Lyric { verse: 1, text: text.into(), syllabic };
+    score.events_mut(1, 0, 0).unwrap()[0].lyrics.push(lyric("Glo", Syllabic::Begin));
+    score.events_mut(1, 0, 0).unwrap()[1].lyrics.push(lyric("ri", Syllabic::Middle));
+    score.events_mut(1, 1, 0).unwrap()[0].lyrics.push(lyric("a", Syllabic::End));
+    score.events_mut(2, 1, 1).unwrap()[1].lyrics.push(lyric("Ah", Syllabic::Single));
+
+    let text = abc::write(&score);
+    // One ABC voice per (part, voice), named after the part; `%%score` says which share a part.
+    for line in [
+        "%%score (P1V1 P1V2) P2V1 (P3V1 P3V2)",
+        "V:P1V2 name=\"Piano\"",
+        "V:P3V2 name=\"Soprano\"",
+        "w: Glo- ri- a * * * * *",
+        "x2 _D2 [CEA]4 |]",
+    ] {
+        assert!(text.lines().any(|l| l.ends_with(line)), "no line {line:?} in\n{text}");
+    }
+    let back = read_ok(&text);
+    if let Some(d) = music_difference(&score, &back) {
+        panic!("{d}\n{text}");
+    }
+    // Spelling: E#, F double sharp and Db are not their enharmonic neighbours.
+    assert_eq!(voice_text(&back, 0, 0, 0), ["C#5", "D5", "E#5", "F#5"]);
+    assert_eq!(voice_text(&back, 0, 3, 0), ["F##5", "G#5"]);
+    assert_eq!(voice_text(&back, 0, 3, 1), ["Db4", "[C#4 E4 A4]"]);
+    assert_eq!(back.events(0, 3, 1)[0].onset, Rational::new(1, 4));
+    // The second voice is empty in measure 3, and the tie crosses the bar in the second voice.
+    assert!(voice_text(&back, 0, 2, 1).is_empty());
+    assert_eq!(back.events(0, 1, 1)[0].notes()[0].tie, Tie::Stop);
+
+    // Written again, the text is the same.
+    assert_eq!(abc::write(&back), text);
+}
+
+/// `&` overlays (ABC 2.1 section 7.4): each starts again at the bar line and is one more voice
+/// of the part for that bar. An overlay has its own accidentals (only the key's carry in) and
+/// its own ties, which go on in the same overlay of the next bar; lyrics go to the notes in
+/// the order they are written, overlays included.
+#[test]
+fn overlays_are_more_voices_of_the_part() {
+    let text = "X:1\nT:Overlays\nM:4/4\nL:1/4\nK:D\n\
+                =F A d2 & F4 | e2 (3fed & A2- A2 && C4 | A4 & c4- | c4 & c4 |]\n\
+                w: one two three four\n";
+    let (score, report) = abc::read(text).unwrap();
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    assert_eq!((score.part_count(), score.measure_count()), (1, 4));
+    assert_eq!(voice_text(&score, 0, 0, 0), ["F4", "A4", "D5"]);
+    // The overlay starts at the bar line with the key's F#, not the F natural before it.
+    assert_eq!(voice_text(&score, 0, 0, 1), ["F#4"]);
+    assert_eq!(score.events(0, 0, 1)[0].onset, Rational::ZERO);
+    // `&&`: an empty overlay, then a second one.
+    assert_eq!(score.voice_count(0, 1), 4);
+    assert_eq!(voice_text(&score, 0, 1, 0), ["E5", "F#5", "E5", "D5"]);
+    assert_eq!(score.events(0, 1, 0)[3].onset, Rational::new(5, 6));
+    assert_eq!(voice_text(&score, 0, 1, 1), ["A4", "A4"]);
+    assert_eq!(
+        score.events(0, 1, 1).iter().map(|e| e.notes()[0].tie).collect::<Vec<_>>(),
+        [Tie::Start, Tie::Stop]
+    );
+    assert!(voice_text(&score, 0, 1, 2).is_empty());
+    assert_eq!(voice_text(&score, 0, 1, 3), ["C#4"]);
+    // The overlay's tie goes to the overlay of the next bar, not to the voice's C.
+    assert_eq!(score.events(0, 2, 1)[0].notes()[0].tie, Tie::Start);
+    assert_eq!(score.events(0, 3, 0)[0].notes()[0].tie, Tie::None);
+    assert_eq!(score.events(0, 3, 1)[0].notes()[0].tie, Tie::Stop);
+    // Lyrics in written order: F A d, then the overlay's F.
+    let lyric = |v: usize, i: usize| score.events(0, 0, v)[i].lyrics[0].text.clone();
+    assert_eq!([lyric(0, 0), lyric(0, 2), lyric(1, 0)], ["one", "three", "four"]);
+
+    // Written out, the overlays are voices of the part's own, and read back the same.
+    let written = abc::write(&score);
+    assert!(written.contains("%%score (P1V1 P1V2 P1V3 P1V4)\n"), "{written}");
+    if let Some(d) = music_difference(&score, &read_ok(&written)) {
+        panic!("{d}\n{written}");
+    }
+}
+
+/// An overlay in a bar where the voice has nothing yet, more overlays than a part may have
+/// voices, and overlays in a pickup.
+#[test]
+fn overlay_edge_cases() {
+    // `&` first: the voice's own layer is empty, the overlay is voice 1.
+    let score = read_ok("X:1\nM:2/4\nL:1/4\nK:C\n& C D | E F |]\n");
+    assert_eq!((score.voice_count(0, 0), voice_text(&score, 0, 0, 1)), (2, vec!["C4".into(), "D4".into()]));
+    // A pickup takes the length of its longest layer.
+    let score = read_ok("X:1\nM:2/4\nL:1/8\nK:C\nC & D E | F4 |]\n");
+    assert!(score.measure(0).pickup);
+    assert_eq!(score.events(0, 1, 0)[0].onset, Rational::ZERO);
+    // An invisible rest takes time but makes no event: a gap, or a bar with nothing in it.
+    let score = read_ok("X:1\nM:2/4\nL:1/4\nK:C\nx C | x2 | D2 |]\n");
+    assert_eq!((score.measure_count(), score.events(0, 0, 0)[0].onset), (3, Rational::new(1, 4)));
+    assert_eq!(score.voice_count(0, 1), 0);
+    assert!(!score.measure(1).pickup);
+    // ... unless it carries a chord symbol, which keeps its place on a rest.
+    let score = read_ok("X:1\nM:2/4\nL:1/4\nK:C\n\"G\"x C |]\n");
+    assert!(score.events(0, 0, 0)[0].is_rest());
+    assert_eq!(score.events(0, 0, 0)[0].chord_symbol.unwrap().to_string(), "G");
+    // A part may have sixty-four voices, not more: in one bar or with `V:` voices sharing it.
+    let score = read_ok(&format!("X:1\nK:C\nC {}|\n", "& C ".repeat(63)));
+    assert_eq!(score.voice_count(0, 0), 64);
+    match abc::read(&format!("X:1\nK:C\nC {}|\n", "& C ".repeat(64))) {
+        Err(Error::LimitExceeded { what: "voices in a part", .. }) => {}
+        other => panic!("expected the voice limit: {:?}", other.map(|_| ())),
+    }
+    let voices: String = (0..40).map(|v| format!("V:{v} name=\"Choir\"\nC & C|\n")).collect();
+    match abc::read(&format!("X:1\nK:C\n{voices}")) {
+        Err(Error::LimitExceeded { what: "voices in a part", .. }) => {}
+        other => panic!("expected the voice limit: {:?}", other.map(|_| ())),
+    }
+}
+
+/// A choral tune as found in the wild: voices declared with clefs and short names,
+/// `%%score` putting soprano and alto on one staff, tenor and bass on another, music in
+/// `[V:]` lines with lyrics under the soprano. Voices in parentheses are one part; the part
+/// takes the first name given.
+#[test]
+fn voices_of_a_choral_tune() {
+    let text = r#"X:12
+T:Evening Hymn
+C:after T. Tallis
+M:4/4
+L:1/4
+Q:1/2=60
+%%score (S A) (T B)
+V:S clef=treble name="Soprano & Alto" snm="S.A."
+V:A clef=treble
+V:T clef=bass name="Tenor & Bass" subname="T.B."
+V:B clef=bass
+K:G
+%
+[V:S] G G F G | A2 B2 |]
+w: Glo-ry to thee, my God
+[V:A] D E D D | E2 D2 |]
+[V:T] B, c A B | c2 B2 |]
+[V:B] G, C, D, G, | A,2 G,2 |]
+"#;
+    let (score, report) = abc::read(text).unwrap();
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    let names: Vec<&str> = (0..score.part_count()).map(|p| score.part(p).name.as_str()).collect();
+    assert_eq!(names, ["Soprano & Alto", "Tenor & Bass"]);
+    assert_eq!(score.voice_count(0, 0), 2);
+    assert_eq!(voice_text(&score, 0, 0, 0), ["G4", "G4", "F#4", "G4"]);
+    assert_eq!(voice_text(&score, 0, 0, 1), ["D4", "E4", "D4", "D4"]);
+    assert_eq!(voice_text(&score, 1, 1, 1), ["A3", "G3"]);
+    let words: Vec<String> = (0..2)
+        .flat_map(|m| score.events(0, m, 0).iter().map(|e| e.lyrics[0].text.clone()).collect::<Vec<_>>())
+        .collect();
+    assert_eq!(words, ["Glo", "ry", "to", "thee,", "my", "God"]);
+    assert!(score.events(0, 0, 1).iter().all(|e| e.lyrics.is_empty()));
+
+    // Without `%%score`, voices with the same name share a part; others are parts of their own.
+    let text = "X:1\nM:2/4\nL:1/4\nV:1 nm=\"Piano\"\nV:2 name=Piano\nV:3 name=\"Violin\"\nK:C\n\
+                V:1\nc e|\nV:2\nC, G,|\nV:3\ng2|\n";
+    let score = read_ok(text);
+    let names: Vec<&str> = (0..score.part_count()).map(|p| score.part(p).name.as_str()).collect();
+    assert_eq!(names, ["Piano", "Violin"]);
+    assert_eq!(voice_text(&score, 0, 0, 1), ["C3", "G3"]);
+    // `I:score` is the same directive as `%%score`; voices it does not name are parts of
+    // their own, after the ones it names.
+    let text = "X:1\nI:score (2 3)\nV:1\nV:2\nV:3\nK:C\nV:1\nA|\nV:2\nB|\nV:3\nc|\n";
+    let score = read_ok(text);
+    assert_eq!(score.part_count(), 2);
+    assert_eq!(
+        (voice_text(&score, 0, 0, 0), voice_text(&score, 0, 0, 1)),
+        (vec!["B4".into()], vec!["C5".into()])
+    );
+    assert_eq!(voice_text(&score, 1, 0, 0), ["A4"]);
+}

@@ -5,13 +5,36 @@
 //! accidentals that carry to the end of the bar, broken rhythm (`>` `<` `>>`), tuplets
 //! (`(3`, `(p:q:r`), ties, chords (`[CEG]`), chord symbols (`"G7"`), grace notes (`{g}`,
 //! `{/g}`), slurs, decorations (`!p!`, `!trill!`, `.`, `~`, `H`, `T`), repeats and endings
-//! (`|:`, `:|`, `::`, `[1`, `:|2`), multi-measure rests (`Z4`), lyrics (`w:` with `-`, `_`,
-//! `*`, `~`) and voices (`V:`), each of which becomes a part. Broken input is an
-//! [`crate::Error::Format`] with the line and column; what is not kept (text annotations,
-//! voice overlays) is a warning.
+//! (`|:`, `:|`, `::`, `[1`, `:|2`), multi-measure rests (`Z4`), invisible rests (`x`, `X4`:
+//! time without an event, a gap in the voice), lyrics (`w:` with `-`, `_`, `*`, `~`), voices
+//! (`V:`) and voice overlays (`&`). Broken input is an [`crate::Error::Format`] with the line
+//! and column; what is not kept (text annotations, some decorations) is a warning.
 //!
-//! Writing produces one tune with `L:1/8`, one `V:` per part (the first voice of each part),
-//! explicit accidentals wherever the key and the bar do not imply them, and `w:` lines.
+//! # Voices and parts
+//!
+//! ABC has voices (`V:`) where the score has parts, each with voices. They map so:
+//!
+//! - With a `%%score` directive (or `%%staves`, or the field `I:score`), the voices inside one
+//!   pair of parentheses are one part, in the order given: `%%score (S A) (T B)` makes a
+//!   part of soprano and alto and one of tenor and bass. A voice outside parentheses, or not
+//!   named in the directive, is a part of its own. Braces and bars, which group staves on the
+//!   page, do not join parts.
+//! - Without one, voices with the same `name=` (or `nm=`) share a part; a voice without a
+//!   name is a part of its own.
+//! - Within a part, its `V:` voices are voices 0, 1, ... in the order they were declared; the
+//!   overlays come after them: the `k`-th `&` of a bar is the `k`-th voice after the part's
+//!   `V:` voices (voice `k` of a part made of one `V:` voice). An overlay starts at the bar
+//!   line (ABC 2.1 section 7.4) with the key's accidentals, and its ties go on in the same
+//!   overlay of the next bar. A part is named after the first of its voices that has a name.
+//!
+//! Writing produces one tune with `L:1/8`, explicit accidentals wherever the key and the bar
+//! do not imply them, and `w:` lines. A score of one part with one voice has no `V:` field;
+//! otherwise every voice of every part is a `V:` voice of its own, `V:P2V1 name="Alto"` for
+//! voice 1 of part 2, and a `%%score` line puts the voices of each part in parentheses
+//! (`%%score (P1V1 P1V2) P2V1`), so that reading the tune back gives the same parts and
+//! voices, even where two parts have the same name. A voice with nothing in a measure fills it
+//! with an invisible rest, so that bars line up; which staff of a part an event is on is not
+//! written.
 //!
 //! ```
 //! use bandpro_music::formats::abc;

@@ -3,7 +3,9 @@
 //! The tune header sets the unit length (`L:`), meter (`M:`), tempo (`Q:`) and key (`K:`);
 //! the body is read character by character, keeping per voice the bar's accidentals, open
 //! ties, the pending broken rhythm and tuplet, and the chord symbol and decorations waiting for
-//! their note. Every `V:` voice becomes a part.
+//! their note. `V:` voices are gathered into parts as the module doc of [`super`] describes;
+//! each `V:` voice keeps, per measure, its own events and those of its `&` overlays, and the
+//! score is assembled from them at the end of the tune.
 
 use std::collections::HashMap;
 
@@ -92,6 +94,39 @@ fn parse_meter(s: &str) -> Option<Option<TimeSignature>> {
     }
 }
 
+/// The `name=` (or `nm=`) property of a `V:` field's value, quoted or not; `None` without one.
+/// Other properties (`subname=`, `clef=`) are skipped whole, quoted values included.
+fn voice_name(value: &str) -> Option<String> {
+    let mut chars = value.chars().peekable();
+    let mut name = None;
+    // The voice id.
+    while chars.next_if(|c| !c.is_whitespace()).is_some() {}
+    loop {
+        while chars.next_if(|c| c.is_whitespace()).is_some() {}
+        if chars.peek().is_none() {
+            return name;
+        }
+        let mut key = String::new();
+        while let Some(c) = chars.next_if(|&c| c != '=' && !c.is_whitespace()) {
+            key.push(c);
+        }
+        if chars.next_if_eq(&'=').is_none() {
+            continue;
+        }
+        let mut text = String::new();
+        if chars.next_if_eq(&'"').is_some() {
+            text.extend(chars.by_ref().take_while(|&c| c != '"'));
+        } else {
+            while let Some(c) = chars.next_if(|c| !c.is_whitespace()) {
+                text.push(c);
+            }
+        }
+        if name.is_none() && (key.eq_ignore_ascii_case("name") || key.eq_ignore_ascii_case("nm")) {
+            name = Some(text);
+        }
+    }
+}
+
 fn parse_tempo(s: &str) -> Option<Tempo> {
     // Drop quoted text.
     let mut t = String::new();
@@ -119,6 +154,11 @@ fn parse_tempo(s: &str) -> Option<Tempo> {
 #[derive(Default)]
 struct Measure {
     events: Vec<Event>,
+    /// The events of each `&` overlay of this bar, in order: overlay 1 first.
+    overlays: Vec<Vec<Event>>,
+    /// The furthest any layer of the bar reached, invisible rests (`x`) included: a bar of
+    /// invisible rests has no events but still takes its time.
+    end: Rational,
     time: Option<TimeSignature>,
     key: Option<Key>,
     repeat_start: bool,
@@ -128,10 +168,40 @@ struct Measure {
     tempo: Option<Tempo>,
 }
 
+impl Measure {
+    /// The events of layer `layer` (0 the voice itself, then its overlays), if it exists.
+    fn get_layer_mut(&mut self, layer: usize) -> Option<&mut Vec<Event>> {
+        if layer == 0 { Some(&mut self.events) } else { self.overlays.get_mut(layer - 1) }
+    }
+
+    /// The events of layer `layer`, which must exist.
+    fn layer_mut(&mut self, layer: usize) -> &mut Vec<Event> {
+        if layer == 0 { &mut self.events } else { &mut self.overlays[layer - 1] }
+    }
+
+    /// True if nothing was written in the bar: no events, no time taken, no meter or key.
+    fn is_blank(&self) -> bool {
+        !self.has_music() && self.time.is_none() && self.key.is_none()
+    }
+
+    /// True if the bar holds events or invisible rests in any layer.
+    fn has_music(&self) -> bool {
+        !self.events.is_empty() || self.overlays.iter().any(|o| !o.is_empty()) || self.end.is_positive()
+    }
+}
+
 struct Voice {
     name: String,
     measures: Vec<Measure>,
+    /// The time position in the current layer of the current bar.
     cursor: Rational,
+    /// The layer notes go to: 0 for the voice itself, `k` after the `k`-th `&` of the bar.
+    layer: usize,
+    /// The most layers any bar of the voice used (1 without overlays).
+    layers: usize,
+    /// Ties still open in the layers that are not current, by layer: a tie in an overlay
+    /// continues in the same overlay of the next bar, not in the voice.
+    layer_ties: Vec<Vec<Pitch>>,
     key: Key,
     unit: Rational,
     time: Option<TimeSignature>,
@@ -146,8 +216,8 @@ struct Voice {
     pending_dynamic: Option<Dynamic>,
     pending_grace: Vec<Event>,
     open_ending: u16,
-    /// Events that can take lyrics, since the last `w:` line: (measure, index).
-    lyric_targets: Vec<(usize, usize)>,
+    /// Events that can take lyrics, since the last `w:` line: (measure, layer, index).
+    lyric_targets: Vec<(usize, usize, usize)>,
     verse: u8,
 }
 
@@ -157,6 +227,9 @@ impl Voice {
             name,
             measures: vec![Measure::default()],
             cursor: Rational::ZERO,
+            layer: 0,
+            layers: 1,
+            layer_ties: Vec::new(),
             key,
             unit,
             time,
@@ -180,17 +253,85 @@ impl Voice {
         self.measures.last_mut().expect("a voice has a measure")
     }
 
+    /// The events of the current layer of the current bar.
+    fn events(&mut self) -> &mut Vec<Event> {
+        let layer = self.layer;
+        self.measure().layer_mut(layer)
+    }
+
+    /// Note how far the current layer reached in the bar.
+    fn mark_end(&mut self) {
+        let cursor = self.cursor;
+        let m = self.measure();
+        m.end = m.end.max(cursor);
+    }
+
+    /// Keep the open ties of the current layer aside and take those of `layer`.
+    fn switch_ties(&mut self, layer: usize) {
+        let keep = self.layer.max(layer) + 1;
+        if self.layer_ties.len() < keep {
+            self.layer_ties.resize_with(keep, Vec::new);
+        }
+        self.layer_ties[self.layer] = std::mem::take(&mut self.ties);
+        self.ties = std::mem::take(&mut self.layer_ties[layer]);
+    }
+
+    /// A `&` at `line` and `col`: the notes that follow form the next overlay of the bar,
+    /// starting again at the bar line (ABC 2.1 section 7.4). An overlay is a voice of its own:
+    /// it starts with the key signature's accidentals and no broken rhythm, and a bar may have
+    /// no more overlays than a part may have voices.
+    fn overlay(&mut self, line: usize, col: usize) -> Result<()> {
+        if self.tuplet.is_some() {
+            self.close_tuplet(line, col)?;
+        }
+        self.mark_end();
+        let layer = self.measure().overlays.len() + 1;
+        if layer >= limits::MAX_VOICES {
+            return Err(limit_exceeded(line, col, "voices in a part", limits::MAX_VOICES));
+        }
+        self.measure().overlays.push(Vec::new());
+        self.switch_ties(layer);
+        self.layer = layer;
+        self.layers = self.layers.max(layer + 1);
+        self.cursor = Rational::ZERO;
+        self.bar_accidentals.clear();
+        self.broken = None;
+        Ok(())
+    }
+
+    /// True if a chord symbol, decoration or grace note waits for the next event.
+    fn has_pending(&self) -> bool {
+        self.pending_chord.is_some()
+            || !self.pending_marks.is_empty()
+            || self.pending_dynamic.is_some()
+            || !self.pending_grace.is_empty()
+    }
+
+    /// An invisible rest of `len` at `line` and `col`: time passes in the layer, no event is
+    /// made (a gap in the voice, as `<forward>` is in MusicXML).
+    fn skip(&mut self, len: Rational, line: usize, col: usize) -> Result<()> {
+        self.cursor =
+            self.cursor.checked_add(len).ok_or_else(|| err(line, col, "note positions overflow"))?;
+        self.mark_end();
+        Ok(())
+    }
+
+    /// The end of the tune: the last bar learns how far it reached.
+    fn finish(&mut self) {
+        self.mark_end();
+    }
+
     /// End the open tuplet: every member learns the group's span. The members' lengths can
     /// have coprime denominators whose sum leaves `i64` even where the running time did not (the
     /// notes before completed a whole), so the sum is checked; `line` and `col` name where the
     /// tuplet ended.
     fn close_tuplet(&mut self, line: usize, col: usize) -> Result<()> {
-        let m = self.measures.len() - 1;
-        let span =
-            Rational::checked_sum(self.tuplet_members.iter().map(|&i| self.measures[m].events[i].duration))
-                .ok_or_else(|| err(line, col, "tuplet span overflows"))?;
+        let layer = self.layer;
+        let events = self.measures.last_mut().expect("a voice has a measure").layer_mut(layer);
+        let span = Rational::checked_sum(self.tuplet_members.iter().map(|&i| events[i].duration))
+            .ok_or_else(|| err(line, col, "tuplet span overflows"))?;
         for &i in &self.tuplet_members {
-            for t in &mut self.measures[m].events[i].tuplets {
+            for t in &mut events[i].tuplets {
                 t.span = span;
             }
         }
@@ -207,8 +348,15 @@ impl Voice {
             self.close_tuplet(line, col)?;
         }
         self.bar_accidentals.clear();
+        self.mark_end();
+        // The overlays end here: the voice goes on in its own layer, with the ties its last note
+        // left open; ties left open in an overlay wait for the same overlay of the next bar.
+        self.switch_ties(0);
+        self.layer_ties.truncate(self.layer + 1);
+        self.layer = 0;
         let m = self.measure();
-        if m.events.is_empty() && m.time.is_none() && m.key.is_none() {
+        if m.is_blank() {
+            m.overlays.clear();
             return Ok(());
         }
         if self.measures.len() >= limits::MAX_MEASURES {
@@ -266,6 +414,9 @@ struct Reader {
     in_body: bool,
     /// Events placed so far in all voices, against [`limits::MAX_EVENTS`].
     events: usize,
+    /// The voice groups of the first `%%score` (or `%%staves`, `I:score`) directive: each
+    /// group is the voice ids of one part.
+    score_groups: Option<Vec<Vec<String>>>,
 }
 
 impl Reader {
@@ -371,18 +522,19 @@ impl Reader {
             }
             'V' => {
                 let id = value.split_whitespace().next().unwrap_or("1").to_string();
-                let name = value
-                    .split("name=")
-                    .nth(1)
-                    .map(|n| n.trim_start_matches('"').split('"').next().unwrap_or("").to_string())
-                    .unwrap_or_default();
+                let name = voice_name(value);
                 match self.voice_ids.iter().position(|x| *x == id) {
-                    Some(i) => self.current = i,
+                    Some(i) => {
+                        self.current = i;
+                        if let Some(name) = name {
+                            self.voices[i].name = name;
+                        }
+                    }
                     None => {
                         // A body that started without V: belongs to the first declared voice.
                         if self.voice_ids.len() == 1 && self.voice_ids[0].is_empty() {
                             self.voice_ids[0] = id;
-                            self.voices[0].name = name;
+                            self.voices[0].name = name.unwrap_or_default();
                             self.current = 0;
                         } else {
                             if self.voices.len() >= limits::MAX_PARTS {
@@ -394,19 +546,75 @@ impl Reader {
                                 });
                             }
                             let unit = self.default_unit();
-                            self.voices.push(Voice::new(name, self.key, unit, self.time));
+                            self.voices.push(Voice::new(name.unwrap_or_default(), self.key, unit, self.time));
                             self.voice_ids.push(id);
                             self.current = self.voices.len() - 1;
                         }
                     }
                 }
+                // Lyrics that follow belong to the notes written after this switch.
+                let v = self.voice();
+                v.lyric_targets.clear();
+                v.verse = 1;
+            }
+            'I' => {
+                if let Some(groups) = value.strip_prefix("score").or_else(|| value.strip_prefix("staves")) {
+                    self.score_directive(groups);
+                }
             }
             'w' => self.lyrics(value, line, col),
-            'X' | 'R' | 'S' | 'O' | 'Z' | 'N' | 'H' | 'B' | 'D' | 'F' | 'G' | 'I' | 'P' | 'W' | 'A' | 'm'
-            | 'U' | 's' | 'r' | '+' => {}
+            'X' | 'R' | 'S' | 'O' | 'Z' | 'N' | 'H' | 'B' | 'D' | 'F' | 'G' | 'P' | 'W' | 'A' | 'm' | 'U'
+            | 's' | 'r' | '+' => {}
             other => self.report.warn(|| pos(line, col), format!("field `{other}:` skipped")),
         }
         Ok(())
+    }
+
+    /// A `%%score` directive (or `%%staves`, `I:score`) with `groups` its text after the
+    /// name: the voices in parentheses share a part; every other voice id is a part of its own.
+    /// Braces, brackets and bars (which group staves on the page) do not join parts. Only the
+    /// first directive of a tune counts.
+    fn score_directive(&mut self, groups: &str) {
+        if self.score_groups.is_some() {
+            return;
+        }
+        let mut parts: Vec<Vec<String>> = Vec::new();
+        let mut open: Option<Vec<String>> = None;
+        let mut word = String::new();
+        let flush = |word: &mut String, open: &mut Option<Vec<String>>, parts: &mut Vec<Vec<String>>| {
+            if word.is_empty() {
+                return;
+            }
+            let id = std::mem::take(word);
+            match open {
+                Some(group) => group.push(id),
+                None => parts.push(vec![id]),
+            }
+        };
+        for c in groups.chars() {
+            match c {
+                '(' => {
+                    flush(&mut word, &mut open, &mut parts);
+                    open.get_or_insert_with(Vec::new);
+                }
+                ')' => {
+                    flush(&mut word, &mut open, &mut parts);
+                    if let Some(group) = open.take() {
+                        parts.push(group);
+                    }
+                }
+                // A voice id followed by `*` floats between staves: the id is what counts.
+                '{' | '}' | '[' | ']' | '|' | '*' => flush(&mut word, &mut open, &mut parts),
+                c if c.is_whitespace() => flush(&mut word, &mut open, &mut parts),
+                c => word.push(c),
+            }
+        }
+        flush(&mut word, &mut open, &mut parts);
+        if let Some(group) = open {
+            parts.push(group);
+        }
+        parts.retain(|g| !g.is_empty());
+        self.score_groups = Some(parts);
     }
 
     fn lyrics(&mut self, text: &str, line: usize, col: usize) {
@@ -462,7 +670,7 @@ impl Reader {
                 ti += 1;
                 continue;
             }
-            let Some(&(m, i)) = targets.get(ti) else {
+            let Some(&(m, layer, i)) = targets.get(ti) else {
                 self.report.warn(|| pos(line, col), "more lyric syllables than notes");
                 break;
             };
@@ -477,8 +685,11 @@ impl Reader {
                 (true, false) => Syllabic::End,
             };
             in_word = sep == '-';
-            if let Some(ev) =
-                self.voices[self.current].measures.get_mut(m).and_then(|mm| mm.events.get_mut(i))
+            if let Some(ev) = self.voices[self.current]
+                .measures
+                .get_mut(m)
+                .and_then(|mm| mm.get_layer_mut(layer))
+                .and_then(|events| events.get_mut(i))
             {
                 ev.lyrics.push(Lyric { verse, text, syllabic });
             }
@@ -625,14 +836,21 @@ impl Reader {
                     v.tuplet = Some((ratio, r, v.group_counter));
                     i = j;
                 }
+                '(' if chars.get(i + 1) == Some(&'&') => {
+                    // abcm2ps's overlay over several bars, `(&` ... `&)`: not ABC 2.1. Each `&`
+                    // in it is read as a one-bar overlay.
+                    self.report.warn(
+                        || pos(line, col),
+                        "overlay across bars `(&` is read as overlays of one bar each",
+                    );
+                    i += 1;
+                }
                 '(' => {
                     self.voice().pending_marks = self.voice().pending_marks | Articulations::SLUR_START;
                     i += 1;
                 }
                 ')' => {
-                    let v = self.voice();
-                    let m = v.measures.len() - 1;
-                    if let Some(e) = v.measures[m].events.last_mut() {
+                    if let Some(e) = self.voice().events().last_mut() {
                         e.articulations = e.articulations | Articulations::SLUR_END;
                     }
                     i += 1;
@@ -690,10 +908,9 @@ impl Reader {
                         (half, Rational::from_int(2) - half)
                     };
                     let v = self.voice();
-                    let m = v.measures.len() - 1;
                     let unit_prev = prev_factor - Rational::ONE;
                     let mut shift = Rational::ZERO;
-                    if let Some(e) = v.measures[m].events.iter_mut().rev().find(|e| !e.is_grace()) {
+                    if let Some(e) = v.events().iter_mut().rev().find(|e| !e.is_grace()) {
                         let old = e.duration;
                         // Broken rhythm applied again and again to one note shrinks it without
                         // bound; past what a rational holds it is an error, not a panic.
@@ -713,8 +930,7 @@ impl Reader {
                 '-' => {
                     // Tie: the previous note's pitches continue.
                     let v = self.voice();
-                    let m = v.measures.len() - 1;
-                    if let Some(e) = v.measures[m].events.iter_mut().rev().find(|e| !e.is_grace()) {
+                    if let Some(e) = v.events().iter_mut().rev().find(|e| !e.is_grace()) {
                         let mut pitches = Vec::new();
                         let notes: &mut [Note] = match &mut e.kind {
                             EventKind::Note(n) => std::slice::from_mut(n),
@@ -733,11 +949,8 @@ impl Reader {
                     i = self.note(&chars, i, line)?;
                 }
                 '&' => {
-                    self.report.warn(
-                        || pos(line, col),
-                        "voice overlay `&` is not supported; the overlay is skipped",
-                    );
-                    break;
+                    self.voice().overlay(line, col)?;
+                    i += 1;
                 }
                 _ => {
                     self.report.warn(|| pos(line, col), format!("unexpected character `{c}` skipped"));
@@ -928,8 +1141,12 @@ impl Reader {
             for k in 0..n {
                 let v = self.voice();
                 let len = v.time.unwrap_or(TimeSignature::COMMON).length();
-                let e = Event::new(EventId(0), v.cursor, len, EventKind::Rest);
-                self.push_event(e, line, col)?;
+                if c == 'X' && !v.has_pending() {
+                    v.skip(len, line, col)?;
+                } else {
+                    let e = Event::new(EventId(0), v.cursor, len, EventKind::Rest);
+                    self.push_event(e, line, col)?;
+                }
                 if k + 1 < n {
                     self.bar(line, col)?;
                 }
@@ -1018,9 +1235,13 @@ impl Reader {
             tuplets.push(TupletMark { group, ratio, span: Rational::ZERO });
             v.tuplet = Some((ratio, left.saturating_sub(1), group));
         }
-        let mut e = Event::new(EventId(0), v.cursor, dur, kind);
-        e.tuplets = tuplets;
-        self.push_event(e, line, col)?;
+        if c == 'x' && !v.has_pending() {
+            v.skip(dur, line, col)?;
+        } else {
+            let mut e = Event::new(EventId(0), v.cursor, dur, kind);
+            e.tuplets = tuplets;
+            self.push_event(e, line, col)?;
+        }
         let v = self.voice();
         if let Some((_, 0, _)) = v.tuplet {
             v.close_tuplet(line, col)?;
@@ -1034,11 +1255,12 @@ impl Reader {
         let v = &mut self.voices[self.current];
         let graces = std::mem::take(&mut v.pending_grace);
         let m = v.measures.len() - 1;
+        let layer = v.layer;
         for mut g in graces {
             g.onset = v.cursor;
             g.id = EventId(self.next_id);
             self.next_id += 1;
-            v.measures[m].events.push(g);
+            v.measures[m].layer_mut(layer).push(g);
         }
         e.id = EventId(self.next_id);
         self.next_id += 1;
@@ -1051,16 +1273,66 @@ impl Reader {
         v.cursor =
             v.cursor.checked_add(e.duration).ok_or_else(|| err(line, col, "note positions overflow"))?;
         let in_tuplet = !e.tuplets.is_empty();
+        // Lyrics go to the notes in the order they are written, overlays included (the reading
+        // of ABC 2.1 section 7.4 that abcm2ps follows).
+        let events = v.measures[m].layer_mut(layer);
         if !e.is_rest() && !e.notes().iter().all(|n| n.tie.stops()) {
-            v.lyric_targets.push((m, v.measures[m].events.len()));
+            v.lyric_targets.push((m, layer, events.len()));
         }
-        v.measures[m].events.push(e);
+        events.push(e);
         if in_tuplet {
-            let idx = v.measures[m].events.len() - 1;
+            let idx = events.len() - 1;
             v.tuplet_members.push(idx);
         }
         Ok(())
     }
+}
+
+/// Gather the ABC voices into parts: a list of voice indices per part, in score order.
+///
+/// With a `%%score` directive (`score`), each of its groups is a part, in its order, and the
+/// voices it does not name follow, one part each. Without one, voices with the same non-empty
+/// `name=` share a part (the part of the first), and every other voice is a part of its own.
+fn part_groups(voices: &[Voice], ids: &[String], score: Option<&[Vec<String>]>) -> Vec<Vec<usize>> {
+    let mut placed = vec![false; voices.len()];
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    match score {
+        Some(score) => {
+            // By id, the first voice of that id: a directive may name thousands of voices.
+            let mut by_id: HashMap<&str, usize> = HashMap::new();
+            for (v, id) in ids.iter().enumerate().rev() {
+                by_id.insert(id, v);
+            }
+            for group in score {
+                let mut members = Vec::new();
+                for id in group {
+                    if let Some(v) = by_id.get(id.as_str()).copied().filter(|&v| !placed[v]) {
+                        placed[v] = true;
+                        members.push(v);
+                    }
+                }
+                if !members.is_empty() {
+                    groups.push(members);
+                }
+            }
+            groups.extend((0..voices.len()).filter(|&v| !placed[v]).map(|v| vec![v]));
+        }
+        None => {
+            let mut by_name: HashMap<&str, usize> = HashMap::new();
+            for (v, voice) in voices.iter().enumerate() {
+                match by_name.get(voice.name.as_str()) {
+                    Some(&g) => groups[g].push(v),
+                    None => {
+                        if !voice.name.is_empty() {
+                            by_name.insert(&voice.name, groups.len());
+                        }
+                        groups.push(vec![v]);
+                    }
+                }
+            }
+        }
+    }
+    groups
 }
 
 /// Read the length suffix of a note: `2`, `/`, `/4`, `3/2`, `//`.
@@ -1123,11 +1395,16 @@ pub(crate) fn read_tune(tune: &TuneText<'_>) -> Result<(SimpleScore, ImportRepor
         next_id: 1,
         in_body: false,
         events: 0,
+        score_groups: None,
     };
     r.report.version = Some("2.1".into());
     let mut saw_meter = false;
     for &(line, text) in &tune.lines {
         let t = text.trim_end();
+        if let Some(groups) = t.strip_prefix("%%score").or_else(|| t.strip_prefix("%%staves")) {
+            r.score_directive(groups);
+            continue;
+        }
         if t.starts_with('%') || t.is_empty() {
             continue;
         }
@@ -1154,11 +1431,14 @@ pub(crate) fn read_tune(tune: &TuneText<'_>) -> Result<(SimpleScore, ImportRepor
     if r.voices.is_empty() {
         r.voice();
     }
+    for v in &mut r.voices {
+        v.finish();
+    }
     // Global measures: the longest voice; infos from the first voice that sets them.
     let count = r
         .voices
         .iter()
-        .map(|v| v.measures.iter().rposition(|m| !m.events.is_empty()).map_or(0, |i| i + 1))
+        .map(|v| v.measures.iter().rposition(Measure::has_music).map_or(0, |i| i + 1))
         .max()
         .unwrap_or(0)
         .max(1);
@@ -1189,7 +1469,8 @@ pub(crate) fn read_tune(tune: &TuneText<'_>) -> Result<(SimpleScore, ImportRepor
                 info.tempo = info.tempo.or(ms.tempo);
                 // Every end was a running time the reader checked; checked again here so that
                 // no path through the reader can panic on it.
-                for e in &ms.events {
+                content = content.max(ms.end);
+                for e in ms.events.iter().chain(ms.overlays.iter().flatten()) {
                     let end = e.onset.checked_add(e.time_taken()).ok_or(Error::Overflow)?;
                     content = content.max(end);
                 }
@@ -1205,26 +1486,45 @@ pub(crate) fn read_tune(tune: &TuneText<'_>) -> Result<(SimpleScore, ImportRepor
         info.pickup = content.is_positive() && content < time.length();
         infos.push(info);
     }
-    let parts: Vec<PartInfo> = r
-        .voices
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            PartInfo::plain(if v.name.is_empty() && r.voices.len() > 1 {
-                format!("Voice {}", i + 1)
-            } else {
-                v.name.clone()
-            })
-        })
-        .collect();
+    let groups = part_groups(&r.voices, &r.voice_ids, r.score_groups.as_deref());
+    // Where each ABC voice goes: (part, voice index of its own notes, of its first overlay).
+    let mut places = vec![(0, 0, 0); r.voices.len()];
+    let mut parts = Vec::with_capacity(groups.len());
+    for (p, group) in groups.iter().enumerate() {
+        let mut overlay = group.len();
+        for (k, &v) in group.iter().enumerate() {
+            places[v] = (p, k, overlay);
+            overlay += r.voices[v].layers - 1;
+        }
+        if overlay > limits::MAX_VOICES {
+            return Err(Error::LimitExceeded {
+                format: FORMAT,
+                position: FilePosition::Unknown,
+                what: "voices in a part",
+                limit: limits::MAX_VOICES as u64,
+            });
+        }
+        let name = group.iter().map(|&v| r.voices[v].name.as_str()).find(|n| !n.is_empty());
+        parts.push(PartInfo::plain(match name {
+            Some(name) => name.to_string(),
+            None if groups.len() > 1 => format!("Voice {}", p + 1),
+            None => String::new(),
+        }));
+    }
     let mut score = SimpleScore::new(parts, count, TimeSignature::COMMON, Key::C_MAJOR);
     for (m, info) in infos.into_iter().enumerate() {
         *score.measure_mut(m)? = info;
     }
-    for (p, v) in r.voices.into_iter().enumerate() {
-        for (m, ms) in v.measures.into_iter().enumerate().take(count) {
+    for (v, voice) in r.voices.into_iter().enumerate() {
+        let (p, own, first_overlay) = places[v];
+        for (m, ms) in voice.measures.into_iter().enumerate().take(count) {
             if !ms.events.is_empty() {
-                score.set_events(p, m, 0, ms.events)?;
+                score.set_events(p, m, own, ms.events)?;
+            }
+            for (k, events) in ms.overlays.into_iter().enumerate() {
+                if !events.is_empty() {
+                    score.set_events(p, m, first_overlay + k, events)?;
+                }
             }
         }
     }

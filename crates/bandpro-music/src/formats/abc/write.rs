@@ -1,4 +1,9 @@
 //! Writing ABC 2.1.
+//!
+//! Every voice of every part is an ABC voice of its own, `V:P<part>V<voice>`, named after its
+//! part; a `%%score` line puts the voices of one part in parentheses, so that reading the tune
+//! back joins them into that part again. A voice with nothing in a measure fills it with an
+//! invisible rest, which reads back as nothing.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -137,6 +142,7 @@ fn write_voice_measure(out: &mut String, events: &[Event], bar: &mut Bar, lyric_
             // A gap: an invisible rest.
             out.push('x');
             length(out, e.onset - cursor, Rational::ONE);
+            out.push(' ');
             cursor = e.onset;
         }
         if e.is_grace() {
@@ -235,15 +241,38 @@ fn lyric_lines(out: &mut String, notes: &[NoteLyrics]) {
     }
 }
 
+/// `text` on one line: a line break in a title or a part name would end the field and start
+/// a line of music.
+fn one_line(text: &str) -> String {
+    text.replace(['\n', '\r'], " ")
+}
+
+/// How long an invisible rest fills measure `m` of a voice with nothing in it: the meter's
+/// length, or in a pickup the end of its longest voice (an eighth if the pickup is empty).
+fn fill(score: &dyn ScoreView, m: usize) -> Rational {
+    let info = score.measure(m);
+    if !info.pickup {
+        return info.time.length();
+    }
+    let end = (0..score.part_count())
+        .flat_map(|p| (0..score.voice_count(p, m)).map(move |v| (p, v)))
+        .filter_map(|(p, v)| {
+            score.events(p, m, v).iter().filter_map(|e| e.onset.checked_add(e.time_taken())).max()
+        })
+        .max()
+        .unwrap_or(Rational::ZERO);
+    if end.is_positive() { end } else { UNIT }
+}
+
 pub(crate) fn write(score: &dyn ScoreView, meta: &Metadata) -> String {
     let mut out = String::new();
     out.push_str("X:1\n");
-    let _ = writeln!(out, "T:{}", meta.title.as_deref().unwrap_or("Untitled"));
+    let _ = writeln!(out, "T:{}", one_line(meta.title.as_deref().unwrap_or("Untitled")));
     if let Some(t) = &meta.movement_title {
-        let _ = writeln!(out, "T:{t}");
+        let _ = writeln!(out, "T:{}", one_line(t));
     }
     if let Some(c) = &meta.composer {
-        let _ = writeln!(out, "C:{c}");
+        let _ = writeln!(out, "C:{}", one_line(c));
     }
     let first = (score.measure_count() > 0).then(|| *score.measure(0));
     let time = first.map(|m| m.time).unwrap_or_default();
@@ -253,20 +282,48 @@ pub(crate) fn write(score: &dyn ScoreView, meta: &Metadata) -> String {
     if let Some(t) = first.and_then(|m| m.tempo) {
         let _ = writeln!(out, "Q:{}", tempo_text(t));
     }
-    for p in 0..score.part_count() {
-        if score.part_count() > 1 {
-            let _ = writeln!(out, "V:{} name=\"{}\"", p + 1, score.part(p).name.replace('"', "'"));
+    // The voices to write per part: up to the last that has an event anywhere, and at least
+    // one, so that every part is there. Empty voices below that one are written (as invisible
+    // rests) to keep the voice numbers.
+    let voices: Vec<usize> = (0..score.part_count())
+        .map(|p| {
+            (0..score.measure_count())
+                .filter_map(|m| {
+                    (0..score.voice_count(p, m)).rev().find(|&v| !score.events(p, m, v).is_empty())
+                })
+                .max()
+                .map_or(1, |v| v + 1)
+        })
+        .collect();
+    let named = voices.iter().sum::<usize>() > 1;
+    let id = |p: usize, v: usize| format!("P{}V{}", p + 1, v + 1);
+    if named {
+        let groups: Vec<String> = voices
+            .iter()
+            .enumerate()
+            .map(|(p, &n)| {
+                let ids: Vec<String> = (0..n).map(|v| id(p, v)).collect();
+                if n > 1 { format!("({})", ids.join(" ")) } else { ids.join(" ") }
+            })
+            .collect();
+        let _ = writeln!(out, "%%score {}", groups.join(" "));
+        for (p, &n) in voices.iter().enumerate() {
+            for v in 0..n {
+                let name = one_line(&score.part(p).name).replace('"', "'");
+                let _ = writeln!(out, "V:{} name=\"{name}\"", id(p, v));
+            }
         }
     }
     let _ = writeln!(out, "K:{}", key_text(key));
-    for p in 0..score.part_count() {
-        if score.part_count() > 1 {
-            let _ = writeln!(out, "V:{}", p + 1);
+    let fills: Vec<Rational> = (0..score.measure_count()).map(|m| fill(score, m)).collect();
+    for (p, v) in voices.iter().enumerate().flat_map(|(p, &n)| (0..n).map(move |v| (p, v))) {
+        if named {
+            let _ = writeln!(out, "V:{}", id(p, v));
         }
         let mut line = String::new();
         let mut lyric_notes = Vec::new();
         let count = score.measure_count();
-        for m in 0..count {
+        for (m, &fill) in fills.iter().enumerate() {
             let info = score.measure(m);
             let prev = (m > 0).then(|| score.measure(m - 1));
             if let Some(pr) = prev {
@@ -292,13 +349,10 @@ pub(crate) fn write(score: &dyn ScoreView, meta: &Metadata) -> String {
                 line.push_str("!coda!");
             }
             let mut bar = Bar { key: info.key, accidentals: HashMap::new() };
-            if score.voice_count(p, m) > 1 {
-                // Only the first voice of a part is written; ABC voices are parts here.
-            }
-            let events = if score.voice_count(p, m) > 0 { score.events(p, m, 0) } else { &[] };
+            let events = if v < score.voice_count(p, m) { score.events(p, m, v) } else { &[] };
             if events.is_empty() {
-                line.push('z');
-                length(&mut line, if info.pickup { UNIT } else { info.time.length() }, Rational::ONE);
+                line.push('x');
+                length(&mut line, fill, Rational::ONE);
                 line.push(' ');
             } else {
                 write_voice_measure(&mut line, events, &mut bar, &mut lyric_notes);
