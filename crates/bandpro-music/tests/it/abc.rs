@@ -151,12 +151,20 @@ fn write_then_read_gives_the_same_score() {
     assert_eq!(pitches(&back), pitches(&score));
 }
 
+/// Voices, `%%score` and overlays, for the mutation test.
+const VOICES: &str = "X:1\nT:Voices\nM:2/4\nL:1/8\n%%score (1 2) 3\nV:1 name=\"Piano\"\nV:2\n\
+                      V:3 nm=Flute\nK:C\n[V:1] \"G\"x c e & x2 G2 | X2 | x C (3DEF |]\nw: a b c d e\n\
+                      [V:2] C, G,2 x | z4 & C4- | C4 & E4 |]\n[V:3] Z2 | g4 && (3:2:2 ab x |]\n";
+
 #[test]
 fn mutated_tunes_never_panic() {
+    // The unmutated tune reads: two parts, the piano's with both voices and their overlays.
+    let (voices, _) = abc::read(VOICES).unwrap();
+    assert_eq!((voices.part_count(), voices.voice_count(0, 0), voices.voice_count(1, 1)), (2, 3, 1));
     let mut state: u64 = 0xabc;
-    let bytes = BOOK.as_bytes();
-    let alphabet = b"|:[]()<>{}-^_=,'/0123456789zZxABCabc!\"+.~&\nKMLVw";
-    for _ in 0..3000 {
+    let alphabet = b"|:[]()<>{}-^_=,'/0123456789zZxXABCabc!\"+.~&\nKMLVw";
+    for round in 0..6000 {
+        let bytes = if round % 2 == 0 { BOOK.as_bytes() } else { VOICES.as_bytes() };
         let mut b = bytes.to_vec();
         for _ in 0..3 {
             state ^= state << 13;
@@ -166,7 +174,10 @@ fn mutated_tunes_never_panic() {
             b[i] = alphabet[((state >> 40) % alphabet.len() as u64) as usize];
         }
         if let Ok(text) = std::str::from_utf8(&b) {
-            let _ = abc::read_book(text);
+            // What reads writes back, and the written tune reads (or is refused) again.
+            for (score, _) in abc::read_book(text).unwrap_or_default() {
+                let _ = abc::read(&abc::write(&score));
+            }
         }
     }
 }
