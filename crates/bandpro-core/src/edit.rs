@@ -30,6 +30,10 @@ pub struct ScoreTx<'a> {
     restructured: bool,
     /// Measures (by object) whose event lists this transaction changed.
     touched: std::collections::HashSet<ObjId>,
+    /// For event lists this transaction changed: each element's part key and voice, in list
+    /// order, kept up to date by `insert_event`, so that filling a measure event by event does
+    /// not read the whole list for every event (that made building a score quadratic).
+    orders: HashMap<ObjId, Vec<(String, i64)>>,
 }
 
 fn check_duration(d: Rational, grace: bool) -> Result<()> {
@@ -42,7 +46,14 @@ fn check_duration(d: Rational, grace: bool) -> Result<()> {
 
 impl<'a> ScoreTx<'a> {
     pub(crate) fn new(tx: Transaction<'a>, cache: &'a Cache) -> Self {
-        ScoreTx { tx, cache, new_events: HashMap::new(), restructured: false, touched: Default::default() }
+        ScoreTx {
+            tx,
+            cache,
+            new_events: HashMap::new(),
+            restructured: false,
+            touched: Default::default(),
+            orders: HashMap::new(),
+        }
     }
 
     pub(crate) fn set_author_message(&mut self, author: &str, message: &str) {
@@ -55,6 +66,8 @@ impl<'a> ScoreTx<'a> {
 
     /// The engine transaction, for edits outside the score schema (app-specific data).
     pub fn raw(&mut self) -> &mut Transaction<'a> {
+        // Raw edits may change any list: the kept orders are read again when needed.
+        self.orders.clear();
         &mut self.tx
     }
 
@@ -172,6 +185,7 @@ impl<'a> ScoreTx<'a> {
     }
 
     fn touch_list(&mut self, list: &ObjId) {
+        self.orders.remove(list);
         match self.cache.list_to_measure.get(list) {
             Some(m) => {
                 self.touched.insert(*m);
@@ -291,7 +305,7 @@ impl<'a> ScoreTx<'a> {
     // ----- events -----
 
     /// The flat-list positions of the events of `(part, voice)` in a measure's list.
-    fn voice_positions(&self, list: &ObjId, part_key: &str, voice: usize) -> Result<Vec<usize>> {
+    fn voice_positions(&mut self, list: &ObjId, part_key: &str, voice: usize) -> Result<Vec<usize>> {
         // Fast path: a measure this transaction has not touched is as the view shows it.
         if !self.restructured
             && let Some(measure_obj) = self.cache.list_to_measure.get(list)
@@ -308,21 +322,29 @@ impl<'a> ScoreTx<'a> {
                 .map(|(i, _)| i)
                 .collect());
         }
-        let doc = self.tx.doc();
-        let mut out = Vec::new();
-        for (i, v) in doc.list(list)?.iter().enumerate() {
-            let Some(obj) = v.as_object() else { continue };
-            let (mut p, mut vo) = (false, 1);
-            doc.for_each_entry(&obj, |k, val| match k {
-                PART => p = val.as_str() == Some(part_key),
-                VOICE => vo = val.as_int().unwrap_or(1),
-                _ => {}
-            })?;
-            if p && vo == voice as i64 + 1 {
-                out.push(i);
+        if !self.orders.contains_key(list) {
+            let doc = self.tx.doc();
+            let mut order = Vec::new();
+            for v in doc.list(list)? {
+                let (mut p, mut vo) = (String::new(), 1);
+                if let Some(obj) = v.as_object() {
+                    doc.for_each_entry(&obj, |k, val| match k {
+                        PART => p = val.as_str().unwrap_or_default().to_owned(),
+                        VOICE => vo = val.as_int().unwrap_or(1),
+                        _ => {}
+                    })?;
+                }
+                order.push((p, vo));
             }
+            self.orders.insert(*list, order);
         }
-        Ok(out)
+        let order = &self.orders[list];
+        Ok(order
+            .iter()
+            .enumerate()
+            .filter(|(_, (p, v))| p == part_key && *v == voice as i64 + 1)
+            .map(|(i, _)| i)
+            .collect())
     }
 
     /// Inserts an event at position `index` (0 to the voice's length) of voice `voice` of a part
@@ -352,7 +374,12 @@ impl<'a> ScoreTx<'a> {
             None => positions.last().map_or(self.tx.doc().length(&list)?, |&p| p + 1),
         };
         let obj = self.tx.insert_object(&list, flat, ObjType::Map)?;
+        let kept = self.orders.remove(&list);
         self.touch_list(&list);
+        if let Some(mut order) = kept {
+            order.insert(flat, (key.clone(), voice as i64 + 1));
+            self.orders.insert(list, order);
+        }
         self.tx.put(&obj, PART, key.as_str())?;
         self.tx.put(&obj, VOICE, voice as i64 + 1)?;
         self.write_event_fields(&obj, event)?;
