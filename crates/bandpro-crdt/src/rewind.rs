@@ -143,7 +143,15 @@ impl Document {
             .filter(|(j, n)| wanted[*j] && !self.graph.contains(&n.hash))
             .map(|(_, n)| n.change().clone())
             .collect();
-        patches.extend(self.apply_changes(missing)?);
+        match self.apply_changes(missing) {
+            Ok(more) => patches.extend(more),
+            // The source's changes were all applied there once; should one still not apply
+            // here, the move is finished by a replay rather than left halfway.
+            Err(_) => {
+                *self = source.replay_at(heads, replica, true)?;
+                return Ok(None);
+            }
+        }
         self.me = self.intern_replica(replica);
         Ok(Some(patches))
     }
