@@ -98,20 +98,32 @@ impl Repository {
     /// Opens the repository in `store` at its checked-out branch or version.
     pub fn open(store: Box<dyn Store + Send>) -> Result<Repository> {
         let mut store = store;
-        let mut full = Document::with_replica(ReplicaId::random());
         // The checked-out score starts as a copy of this one (shared until edited), so it keeps
         // what each change overwrote: checkouts then move it instead of replaying the log.
-        full.enable_rewind();
-        full.apply_changes(store.load_all()?)?;
+        let fresh = || {
+            let mut d = Document::with_replica(ReplicaId::random());
+            d.enable_rewind();
+            d
+        };
+        let mut full = fresh();
+        if let Err(e) = full.load_log(store.load_all()?) {
+            // A store filled out of order (deps after the changes that need them) still
+            // opens, through the buffering path.
+            if !matches!(e, bandpro_crdt::Error::MissingDependencies { .. }) {
+                return Err(e.into());
+            }
+            full = fresh();
+            full.apply_changes(store.load_all()?)?;
+            if !full.pending_changes().is_empty() {
+                return Err(Error::NotAScore {
+                    what: "the store holds changes whose deps are missing".into(),
+                    obj: ObjId::Root,
+                });
+            }
+        }
         // Finish an erasure that was recorded but not yet carried out in the store.
         if full.erased().next().is_some() {
             store.erase_personal(&mut |c| full.is_erased(&c.hash()))?;
-        }
-        if !full.pending_changes().is_empty() {
-            return Err(Error::NotAScore {
-                what: "the store holds changes whose deps are missing".into(),
-                obj: ObjId::Root,
-            });
         }
         let head = match store.get_meta(HEAD)? {
             Some(r) if r.starts_with("heads/") => Head::Branch(r["heads/".len()..].to_owned()),

@@ -300,3 +300,27 @@ fn blame_names_the_change_whose_value_won_whatever_the_merge_order() {
         assert_eq!(mine.blame.author.as_deref(), Some(expected));
     }
 }
+
+#[test]
+fn a_store_filled_out_of_order_still_opens() {
+    let mut repo = Repository::init(Box::new(MemoryStore::new())).unwrap();
+    chorale(&mut repo);
+    let n = repo.score().events(0, 0, 0)[0].id;
+    repo.edit("ann", "raise", |tx| tx.set_pitch(n, p("A4"))).unwrap();
+    let heads = repo.heads();
+    // The same changes, newest first, as a store fed by a sync that arrived out of order.
+    let mut changes: Vec<_> = repo.document().changes().cloned().collect();
+    changes.reverse();
+    let mut store = MemoryStore::new();
+    store.append(&changes).unwrap();
+    store.compare_and_set_ref("heads/main", None, Some(&heads)).unwrap();
+    let reopened = Repository::open(Box::new(store)).unwrap();
+    assert_eq!(reopened.heads(), heads);
+    assert_eq!(soprano(&reopened, 0), soprano(&repo, 0));
+
+    // A store missing a dep for good is refused, not opened halfway.
+    let mut broken = MemoryStore::new();
+    broken.append(&changes[..changes.len() - 1]).unwrap();
+    broken.compare_and_set_ref("heads/main", None, Some(&heads)).unwrap();
+    assert!(matches!(Repository::open(Box::new(broken)), Err(Error::NotAScore { .. })));
+}
