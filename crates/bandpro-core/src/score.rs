@@ -247,6 +247,15 @@ impl Score {
         diagnostics.splice(start..end, here);
     }
 
+    /// Whether any note of part `p` in measure `m` shows its accidental.
+    fn shows_accidentals(&self, p: usize, m: usize) -> bool {
+        (0..self.voice_count(p, m)).any(|v| {
+            self.events(p, m, v)
+                .iter()
+                .any(|e| e.notes().iter().any(|n| n.accidental == bandpro_music::AccidentalDisplay::Shown))
+        })
+    }
+
     /// The measures to re-check after edits: for each touched measure, the measures whose
     /// diagnostics it can change (`full`), and measures where only the courtesy-accidental
     /// rule can change (`accidentals`). A rule reads its own measure, the previous one (the
@@ -291,7 +300,9 @@ impl Score {
                 if m + 1 < count {
                     if closes {
                         full.insert(m + 1);
-                    } else {
+                    } else if self.shows_accidentals(p, m + 1) {
+                        // Only the part's own shown accidentals in the next measure read its
+                        // pitches here; with none shown there, nothing there can change.
                         accidentals.insert(m + 1);
                     }
                 }
