@@ -297,6 +297,8 @@ pub fn diff(old: &Score, new: &Score) -> Vec<DiffEntry> {
                     out.push(DiffEntry::EventInserted { at, what: describe_event(e) });
                 }
             }
+            // Most events are unchanged: compare them whole before spelling out their fields.
+            Some((old_e, _)) if old_e == e => {}
             Some((old_e, _)) => {
                 for ((field, from), (_, to)) in fields(old_e).into_iter().zip(fields(e)) {
                     if from != to {
