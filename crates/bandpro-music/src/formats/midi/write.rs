@@ -8,19 +8,38 @@ use midly::{Format, Header, MetaMessage, MidiMessage, Smf, Timing, TrackEvent, T
 use crate::event::{Dynamic, Event};
 use crate::formats::report::Metadata;
 use crate::interval::Interval;
+use crate::meter::TimeSignature;
 use crate::rational::Rational;
 use crate::view::ScoreView;
 
 use super::{DEFAULT_VELOCITY, gm_program, grace_length};
 
-/// Measure start times and lengths in whole notes. A pickup measure lasts as long as its
-/// longest voice.
-pub(crate) fn measure_starts(score: &dyn ScoreView) -> Vec<(Rational, Rational)> {
-    let mut out = Vec::with_capacity(score.measure_count());
+/// Where a measure is written, in whole notes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Placement {
+    /// Start of the measure in the file.
+    pub(crate) start: Rational,
+    /// Length written: the time signature's, or a pickup's own.
+    pub(crate) len: Rational,
+    /// Silence before the measure's events: an opening pickup whose length no time signature
+    /// states is right-aligned against the first barline (see [`pickup_span`]).
+    pub(crate) lead: Rational,
+    /// The time signature written for the measure: its own, or one stating a pickup's length.
+    pub(crate) time: TimeSignature,
+}
+
+/// Where every measure is written. A pickup measure lasts as long as its longest voice; before
+/// a later measure it gets a time signature stating that length (see [`pickup_span`]), so that
+/// any reader puts the barlines where they are. A closing pickup (the last measure) needs none:
+/// the file ends there.
+pub(crate) fn placements(score: &dyn ScoreView) -> Vec<Placement> {
+    let count = score.measure_count();
+    let mut out = Vec::with_capacity(count);
     let mut t = Rational::ZERO;
-    for m in 0..score.measure_count() {
+    for m in 0..count {
         let info = score.measure(m);
-        let mut len = info.time.length();
+        let mut place =
+            Placement { start: t, len: info.time.length(), lead: Rational::ZERO, time: info.time };
         if info.pickup {
             let mut end = Rational::ZERO;
             for p in 0..score.part_count() {
@@ -30,14 +49,64 @@ pub(crate) fn measure_starts(score: &dyn ScoreView) -> Vec<(Rational, Rational)>
                     }
                 }
             }
-            if end.is_positive() {
-                len = end;
+            if end.is_positive() && end != place.len {
+                if m + 1 == count {
+                    place.len = end;
+                } else {
+                    let (len, time, pad) = pickup_span(end, info.time);
+                    place.len = len;
+                    place.time = time;
+                    // An opening pickup ends on the first barline; a partial measure later on
+                    // starts on its barline and is padded at its end.
+                    if m == 0 {
+                        place.lead = pad;
+                    }
+                }
             }
         }
-        out.push((t, len));
-        t += len;
+        out.push(place);
+        t += place.len;
     }
     out
+}
+
+/// The time signature stating a length exactly: its denominator is the meter's, or finer if the
+/// length needs it (a quarter in 4/4 is 1/4, two beats 2/4, an eighth in 6/8 1/8, a dotted
+/// quarter in 3/4 3/8, three sixteenths 3/16). `None` when no signature can (a length in
+/// triplets, or a numerator past 255).
+fn stating(len: Rational, meter: TimeSignature) -> Option<TimeSignature> {
+    let d = len.denom();
+    if !len.is_positive() || !(d as u64).is_power_of_two() {
+        return None;
+    }
+    let den = d.max(i64::from(meter.denominator()));
+    let num = len.checked_mul(Rational::from_int(den))?;
+    let num = u8::try_from(num.numer()).ok().filter(|_| num.is_integer())?;
+    TimeSignature::new(num, u16::try_from(den).ok()?).ok()
+}
+
+/// How a pickup of content length `end` in `meter` is written, before a later measure: its
+/// length, its time signature and the silence added to it. A length a time signature states is
+/// written as is. Any other (a pickup in triplets) is rounded up to whole units of the meter
+/// (1/12 in 4/4 becomes a 1/4 measure) and, once that reaches the full measure, written as a
+/// full measure: the barlines stay where they are at the price of some silence, the pickup
+/// flag and, for an opening pickup, the onsets inside it.
+fn pickup_span(end: Rational, meter: TimeSignature) -> (Rational, TimeSignature, Rational) {
+    if let Some(time) = stating(end, meter) {
+        return (end, time, Rational::ZERO);
+    }
+    let full = meter.length();
+    let unit = Rational::new(1, i64::from(meter.denominator()));
+    let units = -(-(end / unit)).floor();
+    let rounded = unit * Rational::from_int(units);
+    if end < full && rounded >= full {
+        return (full, meter, full - end);
+    }
+    match stating(rounded, meter) {
+        Some(time) => (rounded, time, rounded - end),
+        // No signature can state it either way: the length as it is, and no barline help.
+        None => (end, meter, Rational::ZERO),
+    }
 }
 
 fn gcd(a: i64, b: i64) -> i64 {
@@ -45,7 +114,7 @@ fn gcd(a: i64, b: i64) -> i64 {
 }
 
 /// Ticks per quarter: a multiple of every denominator of the score's times, at least 480.
-fn resolution(score: &dyn ScoreView, starts: &[(Rational, Rational)]) -> i64 {
+fn resolution(score: &dyn ScoreView, places: &[Placement]) -> i64 {
     let mut l: i64 = 1;
     let mut add = |r: Rational| {
         let d = (r * Rational::from_int(4)).denom();
@@ -53,9 +122,10 @@ fn resolution(score: &dyn ScoreView, starts: &[(Rational, Rational)]) -> i64 {
         l = if n > 32767 { l } else { n };
     };
     add(grace_length());
-    for (s, len) in starts {
-        add(*s);
-        add(*len);
+    for place in places {
+        add(place.start);
+        add(place.len);
+        add(place.lead);
     }
     for p in 0..score.part_count() {
         for m in 0..score.measure_count() {
@@ -98,8 +168,8 @@ impl<'a> Timeline<'a> {
 }
 
 pub(crate) fn write(score: &dyn ScoreView, meta: &Metadata) -> Vec<u8> {
-    let starts = measure_starts(score);
-    let tpq = resolution(score, &starts);
+    let places = placements(score);
+    let tpq = resolution(score, &places);
     let tick = |r: Rational| (r * Rational::from_int(4 * tpq)).floor();
     // Names must outlive the Smf, which borrows them.
     let names: Vec<Vec<u8>> = std::iter::once(meta.title.clone().unwrap_or_default())
@@ -113,13 +183,14 @@ pub(crate) fn write(score: &dyn ScoreView, meta: &Metadata) -> Vec<u8> {
     if !names[0].is_empty() {
         cond.push((0, 0, TrackEventKind::Meta(MetaMessage::TrackName(&names[0]))));
     }
-    for (m, &(start, _)) in starts.iter().enumerate() {
+    for (m, place) in places.iter().enumerate() {
         let info = score.measure(m);
-        let t = tick(start);
+        let t = tick(place.start);
         let prev = (m > 0).then(|| score.measure(m - 1));
-        if prev.is_none_or(|p| p.time != info.time) {
-            let num = info.time.numerator().min(255) as u8;
-            let den_pow = info.time.denominator().trailing_zeros() as u8;
+        // The written signatures: a pickup's states its length, and the next measure's follows.
+        if m == 0 || places[m - 1].time != place.time {
+            let num = place.time.numerator().min(255) as u8;
+            let den_pow = place.time.denominator().trailing_zeros() as u8;
             cond.push((t, 1, TrackEventKind::Meta(MetaMessage::TimeSignature(num, den_pow, 24, 8))));
         }
         if prev.is_none_or(|p| p.key != info.key) {
@@ -170,11 +241,11 @@ pub(crate) fn write(score: &dyn ScoreView, meta: &Metadata) -> Vec<u8> {
         }
         // Dynamics over the whole part, in time order.
         let mut dynamics: BTreeMap<Rational, Dynamic> = BTreeMap::new();
-        for (m, &(start, _)) in starts.iter().enumerate() {
+        for (m, place) in places.iter().enumerate() {
             for v in 0..score.voice_count(p, m) {
                 for e in score.events(p, m, v) {
                     if let Some(d) = e.dynamic {
-                        dynamics.insert(start + e.onset, d);
+                        dynamics.insert(place.start + place.lead + e.onset, d);
                     }
                 }
             }
@@ -185,7 +256,8 @@ pub(crate) fn write(score: &dyn ScoreView, meta: &Metadata) -> Vec<u8> {
         // Sounding notes: (start, end, key), ties merged.
         let mut notes: Vec<(Rational, Rational, i32)> = Vec::new();
         let transpose = part.transposition;
-        for (m, &(measure_start, _)) in starts.iter().enumerate() {
+        for (m, place) in places.iter().enumerate() {
+            let measure_start = place.start + place.lead;
             for v in 0..score.voice_count(p, m) {
                 let events = score.events(p, m, v);
                 for (i, e) in events.iter().enumerate() {
