@@ -1,10 +1,21 @@
-//! Standard MIDI Files: round trips of quantised scores, voice and staff splitting, type 0,
-//! quantisation of played files, key detection and broken input.
+//! Standard MIDI Files: round trips of quantised scores (with pickups), voice and staff
+//! splitting, type 0, quantisation of played files, key detection and broken input.
 
 use bandpro_music::formats::midi::{self, MidiOptions};
 use bandpro_music::*;
 use midly::num::{u4, u7, u15, u28};
 use midly::{Format, Header, MetaMessage, MidiMessage, Smf, Timing, TrackEvent, TrackEventKind};
+
+/// Measure lengths as played: a pickup lasts as long as its longest voice.
+fn played_length(score: &SimpleScore, m: usize) -> Rational {
+    let info = score.measure(m);
+    let end = (0..score.part_count())
+        .flat_map(|p| (0..score.voice_count(p, m)).flat_map(move |v| score.events(p, m, v)))
+        .map(Event::end)
+        .max()
+        .unwrap_or(Rational::ZERO);
+    if info.pickup && end.is_positive() { end } else { info.time.length() }
+}
 
 /// What MIDI keeps of a part: sounding notes (ties merged) with exact onsets and durations.
 fn played(score: &SimpleScore, p: usize) -> Vec<(Rational, Rational, i32)> {
@@ -26,7 +37,7 @@ fn played(score: &SimpleScore, p: usize) -> Vec<(Rational, Rational, i32)> {
                 notes.push((on, e.duration, key));
             }
         }
-        start += score.measure(m).time.length();
+        start += played_length(score, m);
     }
     notes.sort();
     notes
@@ -39,7 +50,13 @@ fn round_trip(score: &SimpleScore) -> SimpleScore {
     assert_eq!(back.part_count(), score.part_count());
     assert_eq!(back.measure_count(), score.measure_count());
     for m in 0..score.measure_count() {
+        // A partial measure after the first reads back differently: see
+        // `partial_measures_after_the_first_keep_their_barlines`.
+        if m > 0 && score.measure(m).pickup {
+            continue;
+        }
         assert_eq!(back.measure(m).time, score.measure(m).time, "measure {m}");
+        assert_eq!(back.measure(m).pickup, score.measure(m).pickup, "measure {m}");
         assert_eq!(back.measure(m).key.fifths(), score.measure(m).key.fifths(), "measure {m}");
     }
     for p in 0..score.part_count() {
@@ -192,6 +209,231 @@ fn dynamics_become_velocities_and_back() {
     assert_eq!(back.events(0, 0, 0)[0].dynamic, Some(Dynamic::P));
     assert_eq!(back.events(0, 0, 0)[1].dynamic, None);
     assert_eq!(back.events(0, 1, 0)[0].dynamic, Some(Dynamic::Ff));
+}
+
+/// The time signatures a file states, in order: (whole notes from the start, `n/d`).
+fn time_signatures(bytes: &[u8]) -> Vec<(Rational, String)> {
+    let smf = Smf::parse(bytes).unwrap();
+    let tpq = match smf.header.timing {
+        Timing::Metrical(t) => i64::from(t.as_int()),
+        other => panic!("our files count in ticks per quarter, not {other:?}"),
+    };
+    let mut out = Vec::new();
+    for track in &smf.tracks {
+        let mut now = 0i64;
+        for e in track {
+            now += i64::from(e.delta.as_int());
+            if let TrackEventKind::Meta(MetaMessage::TimeSignature(n, d, _, _)) = e.kind {
+                out.push((Rational::new(now, 4 * tpq), format!("{n}/{}", 1u32 << d)));
+            }
+        }
+    }
+    out
+}
+
+/// An opening pickup is written as a measure whose time signature states its length, then the
+/// real signature at the first barline, and reads back as a pickup in the real meter: the
+/// measure count, time signatures, pickup flags and every note's pitch, onset and duration are
+/// kept exactly.
+#[test]
+fn pickups_round_trip_exactly() {
+    // Meter, key, parts, a later change of meter (measure, signature), and the signatures the
+    // file states (whole notes from the start).
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        &'a [(&'a str, &'a [&'a str])],
+        Option<(usize, &'a str)>,
+        &'a [(Rational, &'a str)],
+    );
+    let q = |n: i64, d: i64| Rational::new(n, d);
+    let cases: &[Case<'_>] = &[
+        // One beat in 4/4, two parts, the flute in two voices.
+        (
+            "4/4",
+            "G major",
+            &[
+                ("flute", &["D5 | G5 F#5 E5 D5 | C5:2 B4:2 | A4:1", "B4 | B4:2 A4:2 | A4:2 G4:2 | F#4:1"]),
+                ("cello", &["r | G2:1 | C3:2 D3:2 | D2:1"]),
+            ],
+            None,
+            &[(q(0, 1), "1/4"), (q(1, 4), "4/4")],
+        ),
+        // An eighth in 6/8, tied over the first barline.
+        (
+            "6/8",
+            "D major",
+            &[
+                ("violin", &["A4:8~ | A4:8 D5 F#5 A5:4 F#5:8 | G5:4. E5:4. | D5:4. r:4."]),
+                ("viola", &["r:8 | F#4:4. A4:4. | B4:4. C#5:4. | D5:4. r:4."]),
+            ],
+            None,
+            &[(q(0, 1), "1/8"), (q(1, 8), "6/8")],
+        ),
+        // A dotted quarter in 3/4: a piano in two voices (read back on two staves) and an oboe.
+        (
+            "3/4",
+            "F major",
+            &[
+                ("piano", &["C5:4 D5:8 | F5+A5:2 E5:4 | F5+A5:2.", "r:4. | F3:2. | F2:2."]),
+                ("oboe", &["C5:8 D5 E5 | F5:2 G5:4 | F5:2."]),
+            ],
+            None,
+            &[(q(0, 1), "3/8"), (q(3, 8), "3/4")],
+        ),
+        // Three sixteenths in 4/4; the meter changes later on.
+        (
+            "4/4",
+            "C major",
+            &[("flute", &["G4:16 A4 B4 | C5:1 | D5:1 | E5:2. | F5:2."])],
+            Some((3, "3/4")),
+            &[(q(0, 1), "3/16"), (q(3, 16), "4/4"), (q(35, 16), "3/4")],
+        ),
+        // Two beats in 4/4 and a quarter in 6/8 keep the meter's denominator.
+        (
+            "4/4",
+            "C major",
+            &[("cello", &["G3:2 | C3:1 | G2:1"])],
+            None,
+            &[(q(0, 1), "2/4"), (q(1, 2), "4/4")],
+        ),
+        (
+            "6/8",
+            "C major",
+            &[("oboe", &["G4:4 | C5:4. E5:4. | C5:4."])],
+            None,
+            &[(q(0, 1), "2/8"), (q(1, 4), "6/8")],
+        ),
+    ];
+    for (i, &(time, key, parts, change, signatures)) in cases.iter().enumerate() {
+        let mut score = SimpleScore::from_text(time, key, parts).unwrap();
+        score.measure_mut(0).unwrap().pickup = true;
+        if let Some((m, time)) = change {
+            score.set_time_from(m, time.parse().unwrap());
+        }
+        let bytes = midi::write(&score);
+        let stated = time_signatures(&bytes);
+        let stated: Vec<(Rational, &str)> = stated.iter().map(|(t, s)| (*t, s.as_str())).collect();
+        assert_eq!(stated, signatures, "case {i}");
+        let back = round_trip(&score);
+        assert!(back.measure(0).pickup, "case {i}");
+        assert!((1..back.measure_count()).all(|m| !back.measure(m).pickup), "case {i}");
+    }
+}
+
+/// A pickup whose length no time signature states (two triplet eighths, 1/6) is padded at its
+/// start to a whole beat: every reader still finds the barlines, and the notes keep their
+/// places against them; the pickup starts with a rest.
+#[test]
+fn a_pickup_in_triplets_is_padded_to_a_whole_beat() {
+    let mut score =
+        SimpleScore::from_text("4/4", "C major", &[("flute", &["(3:2/8 G4:8 A4 ) | B4:1 | C5:1"])]).unwrap();
+    score.measure_mut(0).unwrap().pickup = true;
+    let bytes = midi::write(&score);
+    let stated: Vec<(Rational, String)> = time_signatures(&bytes);
+    assert_eq!(stated, [(Rational::ZERO, "1/4".to_string()), (Rational::new(1, 4), "4/4".to_string())]);
+    let (back, _) = midi::read(&bytes).unwrap();
+    assert_eq!(back.measure_count(), 3);
+    assert!(back.measure(0).pickup);
+    assert_eq!(back.measure(0).time.to_string(), "4/4");
+    let pad = Rational::new(1, 12);
+    let shifted: Vec<_> = played(&score, 0).into_iter().map(|(on, len, key)| (on + pad, len, key)).collect();
+    assert_eq!(played(&back, 0), shifted);
+    assert!(back.events(0, 0, 0)[0].is_rest());
+}
+
+/// A partial measure after the first (before a repeat sign, say) is written at its length with a
+/// time signature stating it, so the barlines after it stay in place; it reads back as a
+/// measure of that signature, not as a pickup. The last measure needs no signature: it reads
+/// back as a full measure, filled with rests.
+#[test]
+fn partial_measures_after_the_first_keep_their_barlines() {
+    let mut score = SimpleScore::from_text(
+        "4/4",
+        "C major",
+        &[
+            ("flute", &["C5:1 | D5:2 | E5:2 F5:2 | G5:2 A5:2 | C6:4"]),
+            ("cello", &["C3:1 | r:2 | C3:1 | F2:1 | C3:4"]),
+        ],
+    )
+    .unwrap();
+    score.measure_mut(1).unwrap().pickup = true;
+    score.measure_mut(4).unwrap().pickup = true;
+    let bytes = midi::write(&score);
+    let stated: Vec<(Rational, String)> = time_signatures(&bytes);
+    let expected = [(0, 1, "4/4"), (1, 1, "2/4"), (3, 2, "4/4")];
+    assert_eq!(stated, expected.map(|(n, d, s)| (Rational::new(n, d), s.to_string())));
+    let back = round_trip(&score);
+    assert_eq!(back.measure(1).time.to_string(), "2/4");
+    assert!(!back.measure(1).pickup);
+    assert_eq!(back.measure(4).time.to_string(), "4/4");
+    assert!(!back.measure(4).pickup);
+    assert!(back.events(0, 4, 0)[1].is_rest());
+}
+
+/// A file's first measure reads as a pickup when its time signature, stated at the start, is
+/// shorter than the next one, which then holds for two measures (or to the end), and the music
+/// sounds up to the first barline. A real 2/4 bar followed by bars of 4/4 cannot be told from
+/// a two-beat pickup, and reads as one, as notation programs write and read it; the barlines
+/// are the same either way.
+#[test]
+fn a_short_first_measure_is_a_pickup_only_before_a_steady_meter() {
+    // Time signatures (tick, numerator, power of two) and notes (on, off) at 480 per quarter;
+    // expected: the first measure's signature, pickup flag and length in ticks, and the
+    // measure count.
+    type Case<'a> = (&'a [(u32, u8, u8)], &'a [(u32, u32)], &'a str, bool, i64, usize);
+    let cases: &[Case<'_>] = &[
+        // A 2/4 bar full of notes before bars of 4/4: a two-beat pickup.
+        (&[(0, 2, 2), (960, 4, 2)], &[(0, 480), (480, 960), (960, 2880), (2880, 4800)], "4/4", true, 960, 3),
+        // A note tied over the barline reaches it too.
+        (&[(0, 1, 2), (480, 4, 2)], &[(0, 960), (960, 2400)], "4/4", true, 480, 2),
+        // The same bar ending in a rest is a bar of 2/4.
+        (&[(0, 2, 2), (960, 4, 2)], &[(0, 480), (960, 2880), (2880, 4800)], "2/4", false, 960, 3),
+        // A first bar in a piece that keeps changing meter is a bar.
+        (
+            &[(0, 2, 2), (960, 4, 2), (2880, 3, 2)],
+            &[(0, 960), (960, 2880), (2880, 4320)],
+            "2/4",
+            false,
+            960,
+            3,
+        ),
+        // Two bars of 2/4 before the 4/4 are bars.
+        (&[(0, 2, 2), (1920, 4, 2)], &[(0, 960), (960, 1920), (1920, 3840)], "2/4", false, 960, 3),
+        // A longer first bar is a bar.
+        (&[(0, 4, 2), (1920, 2, 2)], &[(0, 1920), (1920, 2880), (2880, 3840)], "4/4", false, 1920, 3),
+        // An empty first bar is a bar (a count-in, say).
+        (&[(0, 1, 2), (480, 4, 2)], &[(480, 2400)], "1/4", false, 480, 2),
+        // Without a signature at the start the file is in 4/4 from there: a 4/4 bar, then 5/4.
+        (&[(1920, 5, 2)], &[(0, 1920), (1920, 4320)], "4/4", false, 1920, 2),
+        // A change of signature inside the first bar still cuts it short, in the first meter.
+        (&[(0, 4, 2), (480, 4, 2)], &[(0, 480), (480, 2400)], "4/4", true, 480, 2),
+    ];
+    for (i, &(signatures, notes, time, pickup, first_len, measures)) in cases.iter().enumerate() {
+        let mut timed: Vec<(u32, TrackEventKind<'static>)> = signatures
+            .iter()
+            .map(|&(t, n, d)| (t, TrackEventKind::Meta(MetaMessage::TimeSignature(n, d, 24, 8))))
+            .collect();
+        for (k, &(on, off)) in notes.iter().enumerate() {
+            let key = 60 + k as u8;
+            timed.push((on, note(0, key, true)));
+            timed.push((off, note(0, key, false)));
+        }
+        timed.sort_by_key(|e| e.0);
+        let mut track = Vec::new();
+        let mut last = 0;
+        for (at, kind) in timed {
+            track.push(ev(at - last, kind));
+            last = at;
+        }
+        track.push(ev(0, TrackEventKind::Meta(MetaMessage::EndOfTrack)));
+        let (score, _) = midi::read(&smf(Format::SingleTrack, vec![track])).unwrap();
+        assert_eq!(score.measure(0).time.to_string(), time, "case {i}");
+        assert_eq!(score.measure(0).pickup, pickup, "case {i}");
+        assert_eq!(score.measure_count(), measures, "case {i}");
+        // Pickup or bar, the first measure ends on the file's first barline.
+        assert_eq!(played_length(&score, 0), Rational::new(first_len, 1920), "case {i}");
+    }
 }
 
 #[test]

@@ -7,14 +7,41 @@
 //! applied). Repeats are not unfolded. The resolution is the least common multiple of the
 //! score's note values, so every time is exact.
 //!
+//! Pickups are written as notation programs write them: a pickup measure lasts as long as its
+//! longest voice and gets a time signature stating that length, and the real signature follows
+//! at the next barline. The denominator is the meter's, or finer if the length needs it: one
+//! beat in 4/4 is 1/4, two beats 2/4, an eighth in 6/8 1/8, a quarter in 6/8 2/8, a dotted
+//! quarter in 3/4 3/8, three sixteenths 3/16. So every reader that follows time signature
+//! changes (the format allows them anywhere) puts every barline where it is; a reader that keeps
+//! only the first signature of a file sees the pickup's meter throughout, as it does with files
+//! from notation programs. A pickup no signature can state (a length in triplets) is padded to
+//! whole units of the meter, with silence before an opening pickup and after a later partial
+//! measure. A partial measure in the middle of a score is written the same way; the last
+//! measure needs no signature of its own, as the file ends there.
+//!
 //! Reading: times are quantised to a grid chosen from the file (the coarsest subdivision of the
 //! quarter that fits every note, or one given in [`MidiOptions`]), each track and channel
 //! becomes a part, notes are split into voices that are each monophonic or chordal, piano parts
 //! are split into two staves at middle C, notes crossing barlines are tied, gaps are filled with
 //! rests. Time and key signatures come from meta events; without a key signature the key is
-//! detected from the notes. Pitches are spelled for the key. A score written by [`write()`] and
-//! read back keeps its pitches, onsets and durations exactly (with rests where notes are absent;
-//! pickup measures come back as full measures).
+//! detected from the notes. Pitches are spelled for the key.
+//!
+//! The first measure reads as a pickup in the meter that follows it when: a time signature is
+//! stated at the start; the first measure is one whole measure of it, shorter than the second
+//! measure; the second measure's signature holds for the third measure too (or the music ends
+//! before one); and some note sounds up to the first barline. A real 2/4 bar before bars of
+//! 4/4 cannot be told from a two-beat pickup in the file and reads as one, as notation programs
+//! read it; the barlines are the same either way. A first bar in a piece that keeps changing
+//! meter, a first bar ending in silence, and an empty first bar stay bars. A time signature
+//! change in the middle of a measure also cuts that measure short into a pickup in the meter
+//! it began in.
+//!
+//! A score written by [`write()`] and read back keeps its measures, time signatures, pickup and
+//! pitches, onsets and durations exactly (with rests where notes are absent). The exceptions: a
+//! partial measure after the first reads back as a measure of the signature stating its length
+//! (or, the last one, as a full measure); an opening pickup that ends in silence or is followed
+//! by a single measure of its meter before a change reads back as a measure of the signature
+//! stating its length; and a pickup padded as above keeps its barlines but not its onsets.
 //!
 //! ```
 //! use bandpro_music::formats::midi;

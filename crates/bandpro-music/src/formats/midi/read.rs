@@ -167,6 +167,21 @@ fn check_chunks(bytes: &[u8], report: &mut ImportReport) -> Result<()> {
     Ok(())
 }
 
+/// The meter of an opening pickup, if the measures (start, length, time signature, cut short)
+/// open with one: the first measure is one whole measure of its signature, shorter than the
+/// second, whose different signature holds for the second measure and the third (or to the end
+/// of the music). A first measure of 2/4 before bars of 4/4 reads as a two-beat pickup, as
+/// notation programs write one; a first bar in a piece that keeps changing meter does not.
+/// The caller checks the rest: a signature stated at the very start, and music sounding up
+/// to the first barline.
+fn opens_with_pickup(measures: &[(Rational, Rational, TimeSignature, bool)]) -> Option<TimeSignature> {
+    let [(_, len0, first, false), (_, len1, second, false), rest @ ..] = measures else {
+        return None;
+    };
+    let holds = rest.first().is_none_or(|m| m.2 == *second);
+    (first != second && len0 < len1 && holds).then_some(*second)
+}
+
 #[allow(clippy::too_many_lines)]
 pub(crate) fn read(bytes: &[u8], options: &MidiOptions) -> Result<(SimpleScore, ImportReport)> {
     if bytes.len() as u64 > limits::MAX_MIDI_BYTES {
@@ -398,6 +413,21 @@ pub(crate) fn read(bytes: &[u8], options: &MidiOptions) -> Result<(SimpleScore, 
                 limit: limits::MAX_MEASURES as u64,
             });
         }
+    }
+    // An opening pickup, written the notation programs' way: a first measure whose time
+    // signature states its own short length, then the real one (see `opens_with_pickup`).
+    let explicit_start = ts_events.first().is_some_and(|x| x.0.is_zero());
+    let first_end = measures[0].1;
+    let reaches_barline = parts.iter().flat_map(|p| &p.notes).any(|n| {
+        let on = quant(n.on);
+        on < first_end && quant(n.off).max(on + step) >= first_end
+    });
+    if explicit_start
+        && reaches_barline
+        && let Some(time) = opens_with_pickup(&measures)
+    {
+        measures[0].2 = time;
+        measures[0].3 = true;
     }
     if measures.len().saturating_mul(parts.len()) > limits::MAX_CELLS {
         return Err(Error::LimitExceeded {
