@@ -369,6 +369,23 @@ fn partial_measures_after_the_first_keep_their_barlines() {
     assert_eq!(back.measure(4).time.to_string(), "4/4");
     assert!(!back.measure(4).pickup);
     assert!(back.events(0, 4, 0)[1].is_rest());
+
+    // A partial measure in triplets cannot be stated: it is written at its length under the
+    // meter's signature rather than padded with silence. Every note keeps its time, but the
+    // barlines after it come back shifted (the F5 starts a sixth into measure 2, tied in from
+    // measure 1).
+    let mut score =
+        SimpleScore::from_text("4/4", "C major", &[("flute", &["C5:1 | (3:2/8 D5:8 E5 ) | F5:1 | G5:1"])])
+            .unwrap();
+    score.measure_mut(1).unwrap().pickup = true;
+    let bytes = midi::write(&score);
+    assert_eq!(time_signatures(&bytes), [(Rational::ZERO, "4/4".to_string())]);
+    let (back, _) = midi::read(&bytes).unwrap();
+    assert_eq!(played(&back, 0), played(&score, 0));
+    assert_eq!(back.measure(1).time.to_string(), "4/4");
+    assert!(!back.measure(1).pickup);
+    assert_eq!(back.events(0, 1, 0)[2].notes()[0].pitch.to_string(), "F5");
+    assert_eq!(back.events(0, 1, 0)[2].onset, Rational::new(1, 6));
 }
 
 /// A file's first measure reads as a pickup when its time signature, stated at the start, is

@@ -14,10 +14,12 @@
 //! quarter in 3/4 3/8, three sixteenths 3/16. So every reader that follows time signature
 //! changes (the format allows them anywhere) puts every barline where it is; a reader that keeps
 //! only the first signature of a file sees the pickup's meter throughout, as it does with files
-//! from notation programs. A pickup no signature can state (a length in triplets) is padded to
-//! whole units of the meter, with silence before an opening pickup and after a later partial
-//! measure. A partial measure in the middle of a score is written the same way; the last
-//! measure needs no signature of its own, as the file ends there.
+//! from notation programs. An opening pickup no signature can state (a length in triplets) is
+//! padded with silence before it to whole units of the meter (to a full measure if it comes to
+//! that). A partial measure in the middle of a score is written the same way, but one that no
+//! signature states keeps its length and the meter's signature rather than put silence into
+//! the music, so readers find the barlines after it shifted. The last measure needs no
+//! signature of its own, as the file ends there.
 //!
 //! Reading: times are quantised to a grid chosen from the file (the coarsest subdivision of the
 //! quarter that fits every note, or one given in [`MidiOptions`]), each track and channel
@@ -39,9 +41,10 @@
 //! A score written by [`write()`] and read back keeps its measures, time signatures, pickup and
 //! pitches, onsets and durations exactly (with rests where notes are absent). The exceptions: a
 //! partial measure after the first reads back as a measure of the signature stating its length
-//! (or, the last one, as a full measure); an opening pickup that ends in silence or is followed
-//! by a single measure of its meter before a change reads back as a measure of the signature
-//! stating its length; and a pickup padded as above keeps its barlines but not its onsets.
+//! (the last one as a full measure, one in triplets with the barlines after it shifted); an
+//! opening pickup that ends in silence, or is followed by a single measure of its meter before a
+//! change, reads back as a measure of the signature stating its length; and an opening pickup
+//! padded as above keeps its barlines, not its onsets.
 //!
 //! ```
 //! use bandpro_music::formats::midi;

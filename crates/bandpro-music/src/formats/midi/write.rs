@@ -22,16 +22,16 @@ pub(crate) struct Placement {
     /// Length written: the time signature's, or a pickup's own.
     pub(crate) len: Rational,
     /// Silence before the measure's events: an opening pickup whose length no time signature
-    /// states is right-aligned against the first barline (see [`pickup_span`]).
+    /// states is right-aligned against the first barline (see [`pickup_span`]). Zero elsewhere.
     pub(crate) lead: Rational,
     /// The time signature written for the measure: its own, or one stating a pickup's length.
     pub(crate) time: TimeSignature,
 }
 
 /// Where every measure is written. A pickup measure lasts as long as its longest voice; before
-/// a later measure it gets a time signature stating that length (see [`pickup_span`]), so that
-/// any reader puts the barlines where they are. A closing pickup (the last measure) needs none:
-/// the file ends there.
+/// a later measure it gets a time signature stating that length (see [`stating`] and, for the
+/// opening one, [`pickup_span`]), so that any reader puts the barlines where they are. A
+/// closing pickup (the last measure) needs none: the file ends there.
 pub(crate) fn placements(score: &dyn ScoreView) -> Vec<Placement> {
     let count = score.measure_count();
     let mut out = Vec::with_capacity(count);
@@ -52,15 +52,14 @@ pub(crate) fn placements(score: &dyn ScoreView) -> Vec<Placement> {
             if end.is_positive() && end != place.len {
                 if m + 1 == count {
                     place.len = end;
+                } else if m == 0 {
+                    let (len, time, lead) = pickup_span(end, info.time);
+                    place = Placement { len, time, lead, ..place };
                 } else {
-                    let (len, time, pad) = pickup_span(end, info.time);
-                    place.len = len;
-                    place.time = time;
-                    // An opening pickup ends on the first barline; a partial measure later on
-                    // starts on its barline and is padded at its end.
-                    if m == 0 {
-                        place.lead = pad;
-                    }
+                    // A partial measure later on keeps its length even if no signature states
+                    // it: padding it would put silence into the music.
+                    place.len = end;
+                    place.time = stating(end, info.time).unwrap_or(info.time);
                 }
             }
         }
@@ -85,12 +84,12 @@ fn stating(len: Rational, meter: TimeSignature) -> Option<TimeSignature> {
     TimeSignature::new(num, u16::try_from(den).ok()?).ok()
 }
 
-/// How a pickup of content length `end` in `meter` is written, before a later measure: its
-/// length, its time signature and the silence added to it. A length a time signature states is
-/// written as is. Any other (a pickup in triplets) is rounded up to whole units of the meter
-/// (1/12 in 4/4 becomes a 1/4 measure) and, once that reaches the full measure, written as a
-/// full measure: the barlines stay where they are at the price of some silence, the pickup
-/// flag and, for an opening pickup, the onsets inside it.
+/// How an opening pickup of content length `end` in `meter` is written: its length, its time
+/// signature and the silence before it. A length a time signature states is written as is. Any
+/// other (a pickup in triplets) is rounded up to whole units of the meter (1/12 in 4/4 becomes
+/// a 1/4 measure) and, once that reaches the full measure, written as a full measure: the
+/// music starts a little later, the barlines stay where they are, and the onsets inside the
+/// pickup move (and the pickup flag goes, for a full measure).
 fn pickup_span(end: Rational, meter: TimeSignature) -> (Rational, TimeSignature, Rational) {
     if let Some(time) = stating(end, meter) {
         return (end, time, Rational::ZERO);
