@@ -10,7 +10,7 @@ use crate::engines::yrs::{YrsArray, YrsText};
 use crate::music::MusicSize;
 use crate::score_edit::EditSize;
 use crate::trace::Trace;
-use crate::workload::{self, Measured, MergeSize, ScoreSize, TextEngine};
+use crate::workload::{self, Measured, MergeSize, Persist, ScoreEngine, ScoreSize, TextEngine};
 
 /// Every workload, in the order `all` runs them.
 pub const WORKLOADS: [&str; 11] = [
@@ -122,6 +122,21 @@ pub fn run_trace(trace: &Trace, engine: &str) -> Result<Measured, String> {
     }
 }
 
+/// A sequential trace on a peer, with its saved size and its save and load times.
+fn peer_trace<E: TextEngine + Persist>(trace: &Trace) -> Result<Vec<(String, f64)>, String> {
+    let (doc, m) = workload::sequential_trace_doc::<E>(trace)?;
+    let mut out = trace_metrics(m);
+    out.extend(workload::persist_metrics(&doc, E::text)?);
+    Ok(out)
+}
+
+/// Score-like on a peer, with its saved size and its save and load times (every pitch read
+/// back).
+fn peer_score<E: ScoreEngine + Persist>(size: ScoreSize) -> Result<(Measured, Vec<(String, f64)>), String> {
+    let (doc, m) = workload::score_like_doc::<E>(size)?;
+    Ok((m, workload::persist_metrics(&doc, E::pitches)?))
+}
+
 /// Runs the score-like workload on an engine.
 pub fn run_score(engine: &str, size: ScoreSize) -> Result<Measured, String> {
     match engine {
@@ -165,14 +180,26 @@ pub fn run(workload: &str, engine: &str, sizes: &Sizes) -> Result<Vec<(String, f
             out.extend(storage);
             return Ok(out);
         }
+        if !trace.concurrent {
+            // Issue 4 compares saved sizes and load times with the peers in the same run.
+            return match engine {
+                "automerge" => peer_trace::<AutomergeDoc>(&trace),
+                "yrs" => peer_trace::<YrsText>(&trace),
+                "loro" => peer_trace::<LoroTextDoc>(&trace),
+                "diamond-types" => peer_trace::<DiamondDoc>(&trace),
+                _ => Err(format!("unknown implementation {engine:?}")),
+            };
+        }
         return run_trace(&trace, engine).map(trace_metrics);
     }
     match workload {
         "score-like" => {
-            let (m, storage) = if engine == "bandpro" {
-                crate::storage::score_storage(sizes.score)?
-            } else {
-                (run_score(engine, sizes.score)?, Vec::new())
+            let (m, storage) = match engine {
+                "bandpro" => crate::storage::score_storage(sizes.score)?,
+                "automerge" => peer_score::<AutomergeDoc>(sizes.score)?,
+                "yrs" => peer_score::<YrsArray>(sizes.score)?,
+                "loro" => peer_score::<LoroListDoc>(sizes.score)?,
+                _ => (run_score(engine, sizes.score)?, Vec::new()),
             };
             let mut out = vec![("total_ns".to_owned(), m.elapsed.as_nanos() as f64)];
             if let Some(rss) = m.peak_rss {

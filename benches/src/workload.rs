@@ -54,6 +54,30 @@ pub trait ScoreEngine: Sized {
     fn pitches(&self) -> Vec<i64>;
 }
 
+/// Saving a whole document in the engine's own format and loading it back (issue 4's `bytes`,
+/// `save_ns` and `load_ns`, for the peers).
+pub trait Persist: Sized {
+    /// The whole document, history included, as the engine saves it.
+    fn save(&self) -> Vec<u8>;
+    /// A document loaded from [`Persist::save`]'s bytes.
+    fn load(bytes: &[u8]) -> Self;
+}
+
+/// `bytes`, `save_ns` and `load_ns` (load, then `read` everything back, which must equal what
+/// the saved document reads), each the median of three.
+pub fn persist_metrics<E: Persist, R: PartialEq>(
+    doc: &E,
+    read: impl Fn(&E) -> R,
+) -> Result<Vec<(String, f64)>, String> {
+    let (save_ns, bytes) = median_ns(3, || doc.save());
+    let want = read(doc);
+    let (load_ns, same) = median_ns(3, || read(&E::load(&bytes)) == want);
+    if !same {
+        return Err("the loaded document reads differently".into());
+    }
+    Ok(vec![("bytes".into(), bytes.len() as f64), ("save_ns".into(), save_ns), ("load_ns".into(), load_ns)])
+}
+
 /// An engine that can hold a list of integers and exchange changes, for concurrent-merge.
 pub trait ListEngine: Sized {
     /// A version to export changes since.

@@ -6,7 +6,7 @@ use ::automerge::{
 };
 
 use crate::trace::Patch;
-use crate::workload::{ListEngine, Note, ScoreEngine, TextEngine};
+use crate::workload::{ListEngine, Note, Persist, ScoreEngine, TextEngine};
 
 /// A document and the object the workload edits.
 #[derive(Clone, Debug)]
@@ -163,5 +163,20 @@ impl ListEngine for AutomergeDoc {
 
     fn values(&self) -> Vec<i64> {
         self.doc.list_range(&self.obj, ..).map(|item| list_int(&item.value).expect("an int")).collect()
+    }
+}
+
+impl Persist for AutomergeDoc {
+    fn save(&self) -> Vec<u8> {
+        self.doc.save()
+    }
+
+    fn load(bytes: &[u8]) -> Self {
+        let doc = Automerge::load(bytes).expect("a saved document");
+        let obj = ["text", "notes", "list"]
+            .iter()
+            .find_map(|k| doc.get(ROOT, *k).ok().flatten().map(|(_, id)| id))
+            .expect("the workload's object");
+        AutomergeDoc { doc, obj }
     }
 }

@@ -1,12 +1,12 @@
 //! diamond-types (`diamond-types` crate): a text-only CRDT, so it runs the traces and, with one
 //! character per item, the concurrent list merge; it has no maps for the score-like workload.
 
-use ::diamond_types::list::encoding::ENCODE_PATCH;
+use ::diamond_types::list::encoding::{ENCODE_FULL, ENCODE_PATCH};
 use ::diamond_types::list::{ListCRDT, OpLog};
 use ::diamond_types::{AgentId, LocalVersion, Time};
 
 use crate::trace::{Patch, Trace};
-use crate::workload::{ListEngine, Measured, TextEngine, measure};
+use crate::workload::{ListEngine, Measured, Persist, TextEngine, measure};
 
 /// A document (op log and checked-out branch) and the agent that edits it.
 #[derive(Clone, Debug)]
@@ -159,5 +159,17 @@ impl ListEngine for DiamondDoc {
 
     fn values(&self) -> Vec<i64> {
         self.doc.branch.content().to_string().chars().map(|c| c as i64).collect()
+    }
+}
+
+impl Persist for DiamondDoc {
+    fn save(&self) -> Vec<u8> {
+        self.doc.oplog.encode(ENCODE_FULL)
+    }
+
+    fn load(bytes: &[u8]) -> Self {
+        let mut doc = ListCRDT::load_from(bytes).expect("a saved op log");
+        let agent = doc.get_or_create_agent_id("loader");
+        DiamondDoc { doc, agent }
     }
 }

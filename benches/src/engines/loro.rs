@@ -5,7 +5,7 @@ use ::loro::{
 };
 
 use crate::trace::Patch;
-use crate::workload::{ListEngine, Note, ScoreEngine, TextEngine};
+use crate::workload::{ListEngine, Note, Persist, ScoreEngine, TextEngine};
 
 /// A document with the container the workload edits.
 pub struct LoroDocument<T> {
@@ -176,5 +176,31 @@ impl ListEngine for LoroListDoc {
 
     fn values(&self) -> Vec<i64> {
         self.root.to_vec().iter().map(|v| int(v).expect("an int")).collect()
+    }
+}
+
+impl Persist for LoroTextDoc {
+    fn save(&self) -> Vec<u8> {
+        self.doc.export(ExportMode::Snapshot).expect("exports")
+    }
+
+    fn load(bytes: &[u8]) -> Self {
+        let doc = new_doc(99);
+        doc.import(bytes).expect("a snapshot");
+        let root = doc.get_text("text");
+        LoroDocument { doc, root }
+    }
+}
+
+impl Persist for LoroListDoc {
+    fn save(&self) -> Vec<u8> {
+        self.doc.export(ExportMode::Snapshot).expect("exports")
+    }
+
+    fn load(bytes: &[u8]) -> Self {
+        let doc = new_doc(99);
+        doc.import(bytes).expect("a snapshot");
+        let root = doc.get_list("notes");
+        LoroDocument { doc, root }
     }
 }

@@ -7,7 +7,7 @@ use ::yrs::{
 };
 
 use crate::trace::Patch;
-use crate::workload::{ListEngine, Note, ScoreEngine, TextEngine};
+use crate::workload::{ListEngine, Note, Persist, ScoreEngine, TextEngine};
 
 /// A document with its text (traces) or array (lists).
 pub struct YrsDoc<T> {
@@ -196,5 +196,29 @@ impl ListEngine for YrsArray {
     fn values(&self) -> Vec<i64> {
         let txn = self.doc.transact();
         self.root.iter(&txn).map(|v| int(v).expect("an int")).collect()
+    }
+}
+
+impl Persist for YrsText {
+    fn save(&self) -> Vec<u8> {
+        full_state(&self.doc)
+    }
+
+    fn load(bytes: &[u8]) -> Self {
+        let d = YrsText::with_client(99);
+        apply(&d.doc, bytes);
+        d
+    }
+}
+
+impl Persist for YrsArray {
+    fn save(&self) -> Vec<u8> {
+        full_state(&self.doc)
+    }
+
+    fn load(bytes: &[u8]) -> Self {
+        let d = YrsArray::with_client(99, "notes");
+        apply(&d.doc, bytes);
+        d
     }
 }
