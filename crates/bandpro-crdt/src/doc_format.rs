@@ -19,8 +19,10 @@ use crate::value::{ObjType, ScalarValue};
 
 const MAGIC: &[u8; 4] = b"BPDC";
 /// Version 2 codes target counters (of deletes, restores and increments) as the difference from
-/// the previous target, so that a run of backspaces is one run-length; version 1 coded them as
-/// the distance back from the op's own counter. Both are read.
+/// the previous target, so that a run of backspaces is one run-length, and object counters
+/// against the last two objects addressed (see `RecentObjects`); version 1 coded targets as the
+/// distance back from the op's own counter and objects as the difference from the previous
+/// object. Both are read.
 const VERSION: u8 = 2;
 const CHUNK_CHANGES: u8 = 1;
 /// The changes chunk, deflated: `uleb raw_len` then the deflate stream of the payload.
@@ -155,6 +157,41 @@ impl Columns {
     }
 }
 
+/// The object counters of the last two objects ops addressed, for version 2's object column:
+/// `0` is the most recent object, `1` the one before it, and any other value `v` the distance
+/// back from the op's own counter (`own - (v - 1)` for `v >= 2`, `own + (-v - 1)` for `v < 0`).
+/// A note's five ops alternate between the list and the new note map, which a plain delta
+/// cannot follow; this codes them as one repeating pattern.
+#[derive(Default)]
+struct RecentObjects([i64; 2]);
+
+impl RecentObjects {
+    fn code(&mut self, counter: i64, own: i64) -> i64 {
+        let [a, b] = self.0;
+        if counter == a {
+            return 0;
+        }
+        self.0 = [counter, a];
+        if counter == b {
+            return 1;
+        }
+        let back = own - counter;
+        if back >= 1 { back + 1 } else { -(counter - own) - 1 }
+    }
+
+    fn decode(&mut self, coded: i64, own: i64) -> i64 {
+        let [a, b] = self.0;
+        let counter = match coded {
+            0 => return a,
+            1 => b,
+            v if v >= 2 => own.wrapping_sub(v - 1),
+            v => own.wrapping_add(v.wrapping_neg().wrapping_sub(1)),
+        };
+        self.0 = [counter, a];
+        counter
+    }
+}
+
 /// Encodes a change log (in an order where deps come first) as a saved document.
 pub(crate) fn save_changes<'a>(changes: impl Iterator<Item = &'a Change>, heads: &[ChangeHash]) -> Vec<u8> {
     // A whole log depends on nothing outside it.
@@ -223,7 +260,7 @@ fn encode_changes<'a>(changes: impl Iterator<Item = &'a Change>, external: &mut 
     let mut index: HashMap<ChangeHash, (usize, u32)> = HashMap::new();
     let (mut n_changes, mut n_ops) = (0usize, 0usize);
     let mut prev_time = 0i64;
-    let (mut prev_obj, mut prev_right, mut prev_target) = (0i64, 0i64, 0i64);
+    let (mut recent, mut prev_right, mut prev_target) = (RecentObjects::default(), 0i64, 0i64);
     let mut intern = |r: ReplicaId, replicas: &mut Vec<ReplicaId>| {
         *replica_index.entry(r).or_insert_with(|| {
             replicas.push(r);
@@ -288,8 +325,7 @@ fn encode_changes<'a>(changes: impl Iterator<Item = &'a Change>, external: &mut 
                 ObjRef::Root => cols.o_obj_rep.push(0),
                 ObjRef::Id(r) => {
                     cols.o_obj_rep.push(u64::from(r.replica) + 1);
-                    cols.o_obj_ctr.push(i64::from(r.counter) - prev_obj);
-                    prev_obj = i64::from(r.counter);
+                    cols.o_obj_ctr.push(recent.code(i64::from(r.counter), own));
                 }
             }
             let mut key = |k: &'a str, cols: &mut Columns| {
@@ -686,6 +722,7 @@ fn decode_changes(
     let mut changes: Vec<Change> = Vec::with_capacity(n_changes.min(1 << 20));
     let mut ops_left = n_ops;
     let (mut time, mut prev_obj, mut prev_right, mut prev_target) = (0i64, 0i64, 0i64, 0i64);
+    let mut recent = RecentObjects::default();
     // The target counter of a delete, restore or increment at own counter `own` (see VERSION).
     let mut target_counter = |coded: i64, own: i64| {
         if version == 1 {
@@ -762,8 +799,14 @@ fn decode_changes(
             let obj = match rd.o_obj_rep.u()? {
                 0 => ObjRef::Root,
                 rep => {
-                    prev_obj = prev_obj.wrapping_add(rd.o_obj_ctr.i()?);
-                    ObjRef::Id(to_ref(rep - 1, prev_obj)?)
+                    let coded = rd.o_obj_ctr.i()?;
+                    let counter = if version == 1 {
+                        prev_obj = prev_obj.wrapping_add(coded);
+                        prev_obj
+                    } else {
+                        recent.decode(coded, own)
+                    };
+                    ObjRef::Id(to_ref(rep - 1, counter)?)
                 }
             };
             let action = rd.o_action.u()?;
