@@ -46,6 +46,20 @@ pub(crate) struct CachedMeasure {
 }
 
 impl CachedMeasure {
+    /// A measure whose fields and events are still to be read.
+    fn unread(obj: ObjId, events_list: ObjId) -> CachedMeasure {
+        CachedMeasure {
+            obj,
+            events_list,
+            info: MeasureInfo::new(TimeSignature::COMMON, Key::C_MAJOR),
+            extras: MeasureExtras::default(),
+            own_time: None,
+            own_key: None,
+            order: Vec::new(),
+            cells: Vec::new(),
+        }
+    }
+
     /// Whether the measure sets a time or key signature of its own or is a pickup.
     pub(crate) fn sets_signature(&self) -> bool {
         self.own_time.is_some() || self.own_key.is_some() || self.info.pickup
@@ -172,16 +186,7 @@ impl Cache {
             let idx = self.measures.len();
             self.measure_by_obj.insert(obj, idx);
             self.list_to_measure.insert(events_list, obj);
-            self.measures.push(Arc::new(CachedMeasure {
-                obj,
-                events_list,
-                info: MeasureInfo::new(TimeSignature::COMMON, Key::C_MAJOR),
-                extras: MeasureExtras::default(),
-                own_time: None,
-                own_key: None,
-                order: Vec::new(),
-                cells: Vec::new(),
-            }));
+            self.measures.push(Arc::new(CachedMeasure::unread(obj, events_list)));
             self.read_measure_fields(doc, idx)?;
         }
         self.propagate_signatures();
@@ -207,19 +212,7 @@ impl Cache {
                             return Ok(false);
                         };
                         self.list_to_measure.insert(events_list, *obj);
-                        self.measures.insert(
-                            index + k,
-                            Arc::new(CachedMeasure {
-                                obj: *obj,
-                                events_list,
-                                info: MeasureInfo::new(TimeSignature::COMMON, Key::C_MAJOR),
-                                extras: MeasureExtras::default(),
-                                own_time: None,
-                                own_key: None,
-                                order: Vec::new(),
-                                cells: Vec::new(),
-                            }),
-                        );
+                        self.measures.insert(index + k, Arc::new(CachedMeasure::unread(*obj, events_list)));
                         fresh.push(*obj);
                     }
                 }
