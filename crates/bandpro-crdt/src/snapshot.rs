@@ -307,6 +307,21 @@ fn build(snap: Snap, replica: ReplicaId) -> Result<Document, String> {
         if doc.graph.contains(&hash) {
             return Err(format!("change {hash} appears twice"));
         }
+        // History is decoded lazily, and must then decode: check every change now, against the
+        // metadata the graph keeps, so a hostile snapshot fails here and not on first use.
+        let change = Change::decode_verified(&n.bytes, hash).map_err(|e| format!("change {i}: {e}"))?;
+        let mut listed: Vec<ChangeHash> = n.deps.iter().map(|&d| doc.graph.nodes[d as usize].hash).collect();
+        listed.sort();
+        let mut own: Vec<ChangeHash> = change.deps().to_vec();
+        own.sort();
+        let deps_match = listed == own;
+        if change.replica() != doc.replicas[n.replica as usize]
+            || change.start_op() != n.start
+            || change.end_op() != n.end
+            || !deps_match
+        {
+            return Err(format!("change {i} does not match its metadata"));
+        }
         doc.graph.push_encoded(hash, n.deps, n.replica, n.start, n.end, n.bytes.into_boxed_slice());
     }
     let mut heads: Vec<ChangeHash> = snap.heads.into_iter().map(ChangeHash).collect();
