@@ -18,6 +18,11 @@ use crate::value::{ObjType, Prop, ScalarValue, Value};
 /// The root map's internal id: counter 0 is never assigned to an operation.
 pub(crate) const ROOT_ID: OpId = OpId { counter: 0, replica: 0 };
 
+/// How deeply objects may nest. Readers such as [`Document::hydrate`] recurse into nested
+/// objects, so a peer must not be able to nest them deep enough to overflow a stack; real
+/// documents nest a handful of levels.
+pub const MAX_NESTING: usize = 1_000;
+
 /// How many changes may wait for missing dependencies by default.
 pub const DEFAULT_MAX_PENDING: usize = 10_000;
 
@@ -846,7 +851,7 @@ impl Document {
                 let value = match value {
                     OpValue::Scalar(s) => IValue::Scalar(s.clone()),
                     OpValue::Object(t) => {
-                        self.create_object(id, *t, obj, undo);
+                        self.create_object(id, *t, obj, undo)?;
                         IValue::Object(*t)
                     }
                 };
@@ -914,7 +919,16 @@ impl Document {
         Ok(())
     }
 
-    fn create_object(&mut self, id: OpId, kind: ObjType, parent: u32, undo: &mut Vec<Undo>) {
+    fn create_object(
+        &mut self,
+        id: OpId,
+        kind: ObjType,
+        parent: u32,
+        undo: &mut Vec<Undo>,
+    ) -> Result<(), String> {
+        if self.depth_of(parent) >= MAX_NESTING {
+            return Err(format!("objects nested more than {MAX_NESTING} deep"));
+        }
         let state = match kind {
             ObjType::Map => ObjState::Map(Vec::new()),
             ObjType::List => ObjState::List(Seq::default()),
@@ -923,6 +937,20 @@ impl Document {
         self.obj_index.insert(id, self.objects.len() as u32);
         self.objects.push(Arc::new(Object { id, parent: Some((parent, id)), state }));
         undo.push(Undo::NewObject { id });
+        Ok(())
+    }
+
+    /// How deep object `o` is nested (the root is 0), counted up to [`MAX_NESTING`].
+    pub(crate) fn depth_of(&self, mut o: u32) -> usize {
+        let mut depth = 0;
+        while let Some((parent, _)) = self.objects[o as usize].parent {
+            depth += 1;
+            if depth >= MAX_NESTING {
+                break;
+            }
+            o = parent;
+        }
+        depth
     }
 
     /// The winner of `key` and whether it has concurrent losers.
@@ -1062,7 +1090,7 @@ impl Document {
             if !matches!(self.object_state(obj), ObjState::List(_)) {
                 return Err("an object inserted into a Text".into());
             }
-            self.create_object(id, *t, obj, undo);
+            self.create_object(id, *t, obj, undo)?;
         }
         let ext_id = self.ext_obj(id);
         // Split borrows: the sequence is changed while the replica table orders ids.

@@ -63,7 +63,7 @@ mod value;
 pub use change::{
     Change, ChangeParts, InsertContent, MAX_OPS_PER_CHANGE, ObjRef, Op, OpAction, OpValue, Personal, RefId,
 };
-pub use doc::{DEFAULT_MAX_PENDING, Document, Hydrated};
+pub use doc::{DEFAULT_MAX_PENDING, Document, Hydrated, MAX_NESTING};
 pub use doc_format::MAX_EXPANSION_PER_BYTE;
 pub use erasure::ERASURE_KEY_PREFIX;
 pub use error::Error;

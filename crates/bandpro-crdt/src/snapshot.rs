@@ -338,7 +338,9 @@ fn build(snap: Snap, replica: ReplicaId) -> Result<Document, String> {
             return Err("the root object must come first, and only there".into());
         }
         let parent = match o.parent {
-            Some((p, h)) if p < n_obj && p as usize != i => Some((p, op(h)?)),
+            // A parent is created before its children, so it comes earlier: this also keeps
+            // the object tree free of cycles, which recursive readers rely on.
+            Some((p, h)) if p < n_obj && (p as usize) < i => Some((p, op(h)?)),
             Some(_) => return Err(format!("object {i} has a bad parent")),
             None => None,
         };
@@ -365,27 +367,48 @@ fn build(snap: Snap, replica: ReplicaId) -> Result<Document, String> {
         if doc.obj_index.insert(id, i as u32).is_some() {
             return Err("an object appears twice".into());
         }
+        if let Some((p, _)) = parent
+            && doc.depth_of(p) >= crate::doc::MAX_NESTING
+        {
+            return Err(format!("object {i} is nested too deep"));
+        }
         doc.objects.push(std::sync::Arc::new(Object { id, parent, state }));
     }
     if doc.objects.is_empty() {
         return Err("no root object".into());
     }
-    // Every nested value must name an object that exists.
-    let nested: Vec<OpId> = doc
+    // Every nested value must name an object that exists, of its type, whose parent is the
+    // object holding the value: the values then form the same tree as the parents.
+    let nested: Vec<(u32, OpId, ObjType)> = doc
         .objects
         .iter()
-        .flat_map(|o| match &o.state {
-            ObjState::Map(es) => {
-                es.iter().filter(|e| matches!(e.value, IValue::Object(_))).map(|e| e.id).collect()
-            }
-            ObjState::List(s) => {
-                s.iter().filter(|(_, v)| matches!(v, IValue::Object(_))).map(|(id, _)| id).collect()
-            }
+        .enumerate()
+        .flat_map(|(i, o)| match &o.state {
+            ObjState::Map(es) => es
+                .iter()
+                .filter_map(|e| match e.value {
+                    IValue::Object(t) => Some((i as u32, e.id, t)),
+                    IValue::Scalar(_) => None,
+                })
+                .collect(),
+            ObjState::List(s) => s
+                .iter()
+                .filter_map(|(id, v)| match v {
+                    IValue::Object(t) => Some((i as u32, id, *t)),
+                    IValue::Scalar(_) => None,
+                })
+                .collect(),
             ObjState::Text(_) => Vec::new(),
         })
         .collect();
-    if nested.iter().any(|id| !doc.obj_index.contains_key(id)) {
-        return Err("a value names an object the snapshot lacks".into());
+    for (holder, id, kind) in nested {
+        let Some(&j) = doc.obj_index.get(&id) else {
+            return Err("a value names an object the snapshot lacks".into());
+        };
+        let child = &doc.objects[j as usize];
+        if child.parent != Some((holder, id)) || child.state.kind_pub() != kind {
+            return Err(format!("object {j} is not where its parent holds it"));
+        }
     }
     let mut increments = HashMap::new();
     for (id, v) in snap.increments {

@@ -233,3 +233,33 @@ fn personal_fields_that_do_not_match_their_digest_are_refused() {
     assert!(matches!(Change::decode(&forged), Err(Error::Decode { .. })));
     assert_eq!(Change::decode(&bytes).unwrap().author(), Some("Alice"));
 }
+
+#[test]
+fn objects_cannot_nest_deeper_than_the_limit() {
+    use bandpro_crdt::MAX_NESTING;
+    let mut d = Document::with_replica(ReplicaId::from_u128(1));
+    // Exactly at the limit: fine, and it reads back (hydrate recurses that deep).
+    d.transact(|tx| {
+        let mut obj = ROOT;
+        for _ in 0..MAX_NESTING {
+            obj = tx.put_object(&obj, "x", ObjType::Map)?;
+        }
+        Ok::<_, bandpro_crdt::Error>(())
+    })
+    .unwrap();
+    assert!(d.hydrate(&ROOT).is_ok());
+    let saved = d.save();
+    assert_eq!(Document::load(&saved).unwrap().heads(), d.heads());
+    assert_eq!(Document::from_snapshot(&d.snapshot(), ReplicaId::from_u128(2)).unwrap().heads(), d.heads());
+    // One more level is refused and leaves nothing.
+    let heads = d.heads();
+    let deepest = {
+        let mut obj = ROOT;
+        while let Some(bandpro_crdt::Value::Object(_, id)) = d.get(&obj, "x").unwrap() {
+            obj = id;
+        }
+        obj
+    };
+    assert!(d.transact(|tx| tx.put_object(&deepest, "x", ObjType::Map)).is_err());
+    assert_eq!(d.heads(), heads);
+}
