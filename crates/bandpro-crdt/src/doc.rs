@@ -763,6 +763,10 @@ impl Document {
     ) -> Result<(), Error> {
         let undo_start = undo.len();
         let hash = change.hash();
+        // The last counter stays free, so that the next local change always has one to take.
+        if change.end_op() == u32::MAX {
+            return Err(Error::Overflow("operation counter"));
+        }
         let author = change.replica();
         let r = self.intern_replica(author);
         let deps = self.graph.resolve(change.deps())?;

@@ -324,6 +324,10 @@ fn build(snap: Snap, replica: ReplicaId) -> Result<Document, String> {
         }
         doc.graph.push_encoded(hash, n.deps, n.replica, n.start, n.end, n.bytes.into_boxed_slice());
     }
+    let last = doc.graph.nodes.iter().map(|n| n.end_op).max().unwrap_or(0);
+    if doc.max_op != last || doc.max_op == u32::MAX {
+        return Err(format!("the largest counter is {}, not the {last} the changes reach", doc.max_op));
+    }
     let mut heads: Vec<ChangeHash> = snap.heads.into_iter().map(ChangeHash).collect();
     heads.sort();
     if doc.heads() != heads {

@@ -263,3 +263,16 @@ fn objects_cannot_nest_deeper_than_the_limit() {
     assert!(d.transact(|tx| tx.put_object(&deepest, "x", ObjType::Map)).is_err());
     assert_eq!(d.heads(), heads);
 }
+
+#[test]
+fn counters_near_the_limit_give_typed_errors_not_panics() {
+    let mut d = alice();
+    // No change can end on the last counter: the encoding refuses it.
+    assert!(parts(ReplicaId::from_u128(66), vec![], u32::MAX, vec![put("k", 1)]).build().is_err());
+    // A peer can take the one before it; local edits then run out of counters, with an error.
+    let high = parts(ReplicaId::from_u128(66), vec![], u32::MAX - 1, vec![put("k", 1)]).build().unwrap();
+    d.apply_changes([high]).unwrap();
+    let before = state(&d);
+    assert!(matches!(d.transact(|tx| tx.put(&ROOT, "k", 2)), Err(Error::Overflow(_))));
+    assert_eq!(state(&d), before);
+}

@@ -83,6 +83,21 @@ fn a_stale_or_damaged_snapshot_falls_back_to_the_log_with_a_warning() {
     assert_eq!(opened.change_count(), all.len() - 1);
 }
 
+/// Found by the snapshot_load fuzzer: opened snapshots must leave a counter for the next local
+/// change (this one claimed the largest counter is `u32::MAX`, and the next edit overflowed).
+#[test]
+fn a_snapshot_must_leave_counters_for_local_edits() {
+    let data: &[u8] = include_bytes!("fixtures/snapshot-max-counter.bin");
+    let mut wrapped = b"BPSN\x01".to_vec();
+    wrapped.extend_from_slice(blake3::hash(data).as_bytes());
+    wrapped.extend_from_slice(data);
+    for bytes in [data, &wrapped[..]] {
+        if let Ok(mut doc) = Document::from_snapshot(bytes, ReplicaId::from_u128(7)) {
+            doc.transact(|tx| tx.put(&ROOT, "k", 1)).unwrap();
+        }
+    }
+}
+
 /// Found by the snapshot_load fuzzer: a snapshot with a valid checksum whose history holds
 /// change bytes that do not decode. Opening it must fail with an error; before, it opened and
 /// the first look at history panicked.
