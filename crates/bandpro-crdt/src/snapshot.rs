@@ -284,9 +284,15 @@ fn build(snap: Snap, replica: ReplicaId) -> Result<Document, String> {
         doc.replicas.push(ReplicaId(*r));
     }
     let n_rep = doc.replicas.len() as u32;
+    // An op id names an op of the history: a known replica and a counter from 1 to the
+    // largest one (counter 0 is never assigned; only the root object's id has it). A local
+    // edit would otherwise refer to a counter that no change can encode.
+    let max_op = snap.max_op;
     let op = |id: SId| -> Result<OpId, String> {
         if id.0 >= n_rep {
             Err(format!("replica index {} out of range", id.0))
+        } else if id.1 == 0 || id.1 > max_op {
+            Err(format!("counter {} is not one the history assigned", id.1))
         } else {
             Ok(OpId::new(id.0, id.1))
         }
@@ -337,7 +343,7 @@ fn build(snap: Snap, replica: ReplicaId) -> Result<Document, String> {
     doc.obj_index.clear();
     let n_obj = snap.objects.len() as u32;
     for (i, o) in snap.objects.into_iter().enumerate() {
-        let id = op(o.id)?;
+        let id = if i == 0 && o.id.0 == 0 && o.id.1 == 0 { ROOT_ID } else { op(o.id)? };
         if (i == 0) != (id == ROOT_ID) {
             return Err("the root object must come first, and only there".into());
         }

@@ -83,17 +83,30 @@ fn a_stale_or_damaged_snapshot_falls_back_to_the_log_with_a_warning() {
     assert_eq!(opened.change_count(), all.len() - 1);
 }
 
-/// Found by the snapshot_load fuzzer: opened snapshots must leave a counter for the next local
-/// change (this one claimed the largest counter is `u32::MAX`, and the next edit overflowed).
+/// Found by the snapshot_load fuzzer: an opened snapshot must take local edits. One claimed
+/// the largest counter is `u32::MAX`, and the next edit overflowed; another held a map entry
+/// with counter 0, which the next edit named as its predecessor in a change no peer can
+/// decode.
 #[test]
 fn a_snapshot_must_leave_counters_for_local_edits() {
-    let data: &[u8] = include_bytes!("fixtures/snapshot-max-counter.bin");
+    for data in [
+        &include_bytes!("fixtures/snapshot-max-counter.bin")[..],
+        &include_bytes!("fixtures/snapshot-counter-zero.bin")[..],
+    ] {
+        check_local_edit(data);
+    }
+}
+
+fn check_local_edit(data: &[u8]) {
     let mut wrapped = b"BPSN\x01".to_vec();
     wrapped.extend_from_slice(blake3::hash(data).as_bytes());
     wrapped.extend_from_slice(data);
     for bytes in [data, &wrapped[..]] {
         if let Ok(mut doc) = Document::from_snapshot(bytes, ReplicaId::from_u128(7)) {
-            doc.transact(|tx| tx.put(&ROOT, "k", 1)).unwrap();
+            let (_, commit) = doc.transact(|tx| tx.put(&ROOT, "k", 1)).unwrap();
+            // The change it made decodes, as any peer would decode it.
+            let hash = commit.hash.unwrap();
+            Change::decode(&doc.change(&hash).unwrap().encode()).unwrap();
         }
     }
 }
