@@ -152,32 +152,15 @@ impl Graph {
 
     /// Adds a change whose deps are all present (the caller checked).
     pub(crate) fn push(&mut self, change: Change, replica: u32) -> u32 {
-        let i = self.nodes.len() as u32;
         let deps: Vec<u32> = change.deps().iter().map(|d| self.index[d]).collect();
-        self.heads.retain(|h| !deps.contains(h));
-        self.heads.push(i);
-        self.index.insert(change.hash(), i);
-        if self.by_replica.len() <= replica as usize {
-            self.by_replica.resize_with(replica as usize + 1, Vec::new);
-        }
-        self.by_replica[replica as usize].push(i);
         // Keep only the bytes: a change is small encoded and large decoded, and most are never
         // read again (only sync, history and time travel decode them).
-        let (hash, start_op, end_op) = (change.hash(), change.start_op(), change.end_op());
-        let encoded = Some(Arc::from(change.encode()));
-        self.nodes.push(Node {
-            hash,
-            deps,
-            replica,
-            start_op,
-            end_op,
-            decoded: std::sync::OnceLock::new(),
-            encoded,
-        });
-        i
+        let bytes = change.encode().into_boxed_slice();
+        self.push_encoded(change.hash(), deps, replica, change.start_op(), change.end_op(), bytes)
     }
 
-    /// Adds a node from a snapshot: metadata and the change's bytes (decoded on first use).
+    /// Adds a node from its metadata and the change's bytes (decoded on first use): for a
+    /// snapshot, and for `push`.
     pub(crate) fn push_encoded(
         &mut self,
         hash: ChangeHash,
@@ -186,7 +169,7 @@ impl Graph {
         start_op: u32,
         end_op: u32,
         bytes: Box<[u8]>,
-    ) {
+    ) -> u32 {
         let i = self.nodes.len() as u32;
         self.heads.retain(|h| !deps.contains(h));
         self.heads.push(i);
@@ -204,6 +187,7 @@ impl Graph {
             decoded: std::sync::OnceLock::new(),
             encoded: Some(Arc::from(bytes)),
         });
+        i
     }
 
     /// Indices of the given hashes, or the first unknown one.
