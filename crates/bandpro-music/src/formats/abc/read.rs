@@ -538,12 +538,7 @@ impl Reader {
                             self.current = 0;
                         } else {
                             if self.voices.len() >= limits::MAX_PARTS {
-                                return Err(Error::LimitExceeded {
-                                    format: FORMAT,
-                                    position: pos(line, col),
-                                    what: "voices",
-                                    limit: limits::MAX_PARTS as u64,
-                                });
+                                return Err(limit_exceeded(line, col, "voices", limits::MAX_PARTS));
                             }
                             let unit = self.default_unit();
                             self.voices.push(Voice::new(name.unwrap_or_default(), self.key, unit, self.time));
