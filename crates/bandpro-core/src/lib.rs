@@ -33,6 +33,7 @@
 
 mod align;
 mod blame;
+mod diagnostics;
 pub mod diff;
 mod edit;
 mod error;
@@ -49,6 +50,7 @@ pub use align::{FILE_METADATA_KEYS, ImportStats};
 pub use bandpro_crdt as crdt;
 pub use bandpro_music as music;
 pub use blame::{Blame, EventBlame};
+pub use diagnostics::Diagnostics;
 pub use edit::{MAX_VOICES, ScoreTx};
 pub use error::{Error, Result};
 pub use notify::{ChangeKind, ScoreChange};

@@ -8,9 +8,10 @@ use bandpro_crdt::{
     Change, ChangeHash, Document, ObjId, ObjType, Patch, PatchAction, ROOT, ReplicaId, Value,
 };
 use bandpro_music::event::{Event, EventId};
-use bandpro_music::validate::{self, Diagnostic, Rule, ValidationConfig};
+use bandpro_music::validate::{self, Rule, ValidationConfig};
 use bandpro_music::{MeasureInfo, PartInfo, Rational, ScoreView};
 
+use crate::diagnostics::Diagnostics;
 use crate::edit::ScoreTx;
 use crate::error::{Error, Result};
 use crate::notify::{ChangeKind, ScoreChange};
@@ -57,7 +58,9 @@ pub struct Score {
     config: ValidationConfig,
     /// Computed on first use after a change too wide to re-check measure by measure (a
     /// checkout, a structural edit); kept up to date incrementally after small edits.
-    diagnostics: std::sync::OnceLock<Vec<Diagnostic>>,
+    diagnostics: std::sync::OnceLock<Diagnostics>,
+    /// Scratch buffers for re-checking measures (a clone starts with empty ones).
+    validator: validate::Validator,
     pub(crate) undo: HashMap<String, UndoStacks>,
 }
 
@@ -92,6 +95,7 @@ impl Score {
             cache,
             config: ValidationConfig::default(),
             diagnostics: std::sync::OnceLock::new(),
+            validator: validate::Validator::new(),
             undo: HashMap::new(),
         })
     }
@@ -186,15 +190,14 @@ impl Score {
         &self.cache.warnings
     }
 
-    /// The diagnostics of the current version, sorted by place. After a small edit they are
+    /// The diagnostics of the current version, in score order. After a small edit they are
     /// kept up to date incrementally (only the measures it can affect are checked again);
     /// after a wide change (opening, a checkout, a structural edit) the first call validates
     /// the whole score.
-    pub fn diagnostics(&self) -> &[Diagnostic] {
+    pub fn diagnostics(&self) -> &Diagnostics {
         self.diagnostics.get_or_init(|| {
-            let mut d = validate::validate(self, &self.config);
-            d.sort_by_key(diag_order);
-            d
+            let (all, memos) = validate::Validator::new().validate_with_memos(self, &self.config);
+            Diagnostics::new(all, memos)
         })
     }
 
@@ -215,19 +218,32 @@ impl Score {
         self.diagnostics = std::sync::OnceLock::new();
     }
 
-    /// Re-checks measures `range` and splices the result in place: diagnostics stay sorted by
-    /// measure, so only that stretch is replaced (sorting them all again on every edit
-    /// dominated a note edit on a large score).
+    /// Re-checks measures `range` and files the result in place of their old diagnostics.
     fn revalidate(&mut self, range: Range<usize>) {
         if self.diagnostics.get().is_none() {
             return;
         }
-        let mut fresh = validate::validate_measures(&*self, range.clone(), &self.config);
-        fresh.sort_by_key(diag_order);
-        let Some(diagnostics) = self.diagnostics.get_mut() else { return };
-        let start = diagnostics.partition_point(|d| d.location.measure < range.start);
-        let end = diagnostics.partition_point(|d| d.location.measure < range.end);
-        diagnostics.splice(start..end, fresh);
+        let mut validator = std::mem::take(&mut self.validator);
+        for m in range {
+            let (fresh, memo) = validator.check_measure(&*self, m, &self.config);
+            if let Some(diagnostics) = self.diagnostics.get_mut() {
+                diagnostics.replace(m, fresh, memo);
+            }
+        }
+        self.validator = validator;
+    }
+
+    /// Re-checks measure `m` after edits that changed only what events of part `p` sound
+    /// there (or in a neighbour), keeping the verdicts on pairs of other parts' voices.
+    fn revalidate_part(&mut self, m: usize, p: usize) {
+        let Some(diagnostics) = self.diagnostics.get() else { return };
+        let Some(memo) = diagnostics.memo(m) else { return self.revalidate(m..m + 1) };
+        let mut validator = std::mem::take(&mut self.validator);
+        let (fresh, memo) = validator.recheck_part(&*self, m, p, &self.config, diagnostics.in_measure(m), memo);
+        self.validator = validator;
+        if let Some(diagnostics) = self.diagnostics.get_mut() {
+            diagnostics.replace(m, fresh, memo);
+        }
     }
 
     /// Re-checks one rule in measure `m`, replacing only that rule's diagnostics there.
@@ -238,13 +254,11 @@ impl Score {
         let only = Rule::ALL.iter().filter(|r| **r != rule).fold(self.config.clone(), |c, r| c.disable(*r));
         let fresh = validate::validate_measures(&*self, m..m + 1, &only);
         let Some(diagnostics) = self.diagnostics.get_mut() else { return };
-        let start = diagnostics.partition_point(|d| d.location.measure < m);
-        let end = diagnostics.partition_point(|d| d.location.measure <= m);
-        let mut here: Vec<Diagnostic> =
-            diagnostics[start..end].iter().filter(|d| d.rule != rule).cloned().collect();
+        let Some(here) = diagnostics.measure_mut(m) else { return };
+        here.retain(|d| d.rule != rule);
         here.extend(fresh);
-        here.sort_by_key(diag_order);
-        diagnostics.splice(start..end, here);
+        validate::sort_measure(here);
+        diagnostics.recount();
     }
 
     /// Whether any note of part `p` in measure `m` shows its accidental.
@@ -270,10 +284,15 @@ impl Score {
         narrow: &HashMap<ObjId, bool>,
         dirty: &HashSet<ObjId>,
         event_measures: &[(ObjId, ObjId)],
-    ) -> (Vec<usize>, Vec<usize>) {
+    ) -> Scope {
         let count = self.measure_count();
         let mut full = std::collections::BTreeSet::new();
+        // Measures where only what one part's events sound changed: `None` once two parts did.
+        let mut one_part: std::collections::BTreeMap<usize, Option<usize>> = Default::default();
         let mut accidentals = std::collections::BTreeSet::new();
+        let mut note_part = |m: usize, p: usize| {
+            one_part.entry(m).and_modify(|q| *q = q.filter(|&q| q == p)).or_insert(Some(p));
+        };
         for &m in indices {
             let mobj = self.cache.measures[m].obj;
             let events: Vec<&ObjId> =
@@ -285,21 +304,21 @@ impl Score {
                 full.extend(validate::affected_measures(m..m + 1, count));
                 continue;
             }
-            full.insert(m);
             for obj in events {
                 let Some((p, at, v, i)) = self.event_id_of(obj).and_then(|id| self.locate(id)) else {
                     full.extend(validate::affected_measures(m..m + 1, count));
                     continue;
                 };
+                note_part(m, p);
                 let evs = self.events(p, at, v);
                 let opens = evs[..i].iter().all(Event::is_grace);
                 let closes = evs[i + 1..].iter().all(Event::is_grace);
                 if opens && m > 0 {
-                    full.insert(m - 1);
+                    note_part(m - 1, p);
                 }
                 if m + 1 < count {
                     if closes {
-                        full.insert(m + 1);
+                        note_part(m + 1, p);
                     } else if self.shows_accidentals(p, m + 1) {
                         // Only the part's own shown accidentals in the next measure read its
                         // pitches here; with none shown there, nothing there can change.
@@ -308,8 +327,18 @@ impl Score {
                 }
             }
         }
-        let accidentals = accidentals.into_iter().filter(|m| !full.contains(m)).collect();
-        (full.into_iter().collect(), accidentals)
+        for (&m, p) in &one_part {
+            if p.is_none() {
+                full.insert(m);
+            }
+        }
+        let one_part: Vec<(usize, usize)> =
+            one_part.into_iter().filter(|(m, _)| !full.contains(m)).filter_map(|(m, p)| Some((m, p?))).collect();
+        let accidentals = accidentals
+            .into_iter()
+            .filter(|m| !full.contains(m) && !one_part.iter().any(|(o, _)| o == m))
+            .collect();
+        Scope { full: full.into_iter().collect(), one_part, accidentals }
     }
 
     /// Makes one change: every edit in `f` applies together, or none does.
@@ -638,11 +667,14 @@ impl Score {
                 self.forget_diagnostics();
             }
             if self.diagnostics.get().is_some() {
-                let (full, accidentals) = self.revalidation_scope(&indices, &narrow, &dirty, &event_measures);
-                for r in ranges(&full) {
+                let scope = self.revalidation_scope(&indices, &narrow, &dirty, &event_measures);
+                for r in ranges(&scope.full) {
                     self.revalidate(r);
                 }
-                for m in accidentals {
+                for (m, p) in scope.one_part {
+                    self.revalidate_part(m, p);
+                }
+                for m in scope.accidentals {
                     self.revalidate_rule(m, Rule::AccidentalRedundant);
                 }
             }
@@ -747,14 +779,19 @@ pub(crate) enum Reach {
     Everything,
 }
 
+/// What to re-check after an edit (see `Score::revalidation_scope`).
+struct Scope {
+    /// Measures to check in full.
+    full: Vec<usize>,
+    /// Measures where only what one part's events sound changed, with that part.
+    one_part: Vec<(usize, usize)>,
+    /// Measures where only the courtesy-accidental rule can change.
+    accidentals: Vec<usize>,
+}
+
 /// How many touched measures make a change wide: the diagnostics are then recomputed on demand
 /// instead of measure by measure.
 const WIDE_CHANGE_MEASURES: usize = 48;
-
-/// The order diagnostics are kept in: by place in the score.
-fn diag_order(d: &Diagnostic) -> (usize, usize, usize, Rational, usize) {
-    (d.location.measure, d.location.part, d.location.voice, d.location.onset, d.rule.index())
-}
 
 /// Event fields whose change the rules see only through the event itself and its measure's
 /// pitches (see `Score::revalidation_scope`): notes (pitches and ties), articulations,

@@ -112,7 +112,43 @@ pub(super) struct Scratch {
     hashes: Vec<u64>,
     symbols: Vec<SymbolAt>,
     staff_notes: Vec<(Rational, usize, usize, usize)>,
+    /// Per track: may its voice-leading pairs differ from the previous check's (see `Reuse`)?
+    dirty: Vec<bool>,
+    /// Per track of the previous check: was it the representative of its doubling group?
+    old_representative: Vec<bool>,
+    /// Indices into `Reuse::old` of the diagnostics kept, in order.
+    pub(super) kept: Vec<usize>,
 }
+
+/// One track as the previous check of a measure saw it: enough to tell, after an edit of one
+/// part, which other tracks' pairs can have changed (see `Reuse`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct TrackMemo {
+    part: u32,
+    voice: u32,
+    /// The doubling hash (pitch classes and attacks at every slice, and the note before).
+    hash: u64,
+}
+
+/// What a re-check of measure `m` after an edit of one part may take from the previous check.
+///
+/// The pair rules (parallel and hidden fifths and octaves) dominate a check of a full measure:
+/// every moving voice is compared with every other. A pair's verdict reads only its two tracks
+/// and whether each represents its doubling group. So when only `part`'s events changed (their
+/// pitches, ties or marks, not their times), a pair of two other tracks whose representative
+/// flags are unchanged keeps its old diagnostics, and only pairs with a changed track are
+/// compared again.
+pub(super) struct Reuse<'a> {
+    /// The part whose events changed.
+    pub part: usize,
+    /// The measure's diagnostics from the previous check, with the same configuration.
+    pub old: &'a [Diagnostic],
+    /// The tracks of the previous check.
+    pub tracks: &'a [TrackMemo],
+}
+
+/// The rules that judge a pair of tracks by their motion alone.
+const PAIR_RULES: [Rule; 4] = [Rule::ParallelFifths, Rule::ParallelOctaves, Rule::HiddenFifths, Rule::HiddenOctaves];
 
 fn gcd(a: i64, b: i64) -> i64 {
     let (mut a, mut b) = (a.abs(), b.abs());
@@ -206,12 +242,18 @@ impl Out<'_> {
 }
 
 /// Judge measure `m`, appending its diagnostics to `out`.
+///
+/// With `reuse`, pairs of unchanged tracks keep their diagnostics from `reuse.old` instead of
+/// being compared again (see [`Reuse`]); the result is the same. `memo`, if given, receives
+/// the measure's tracks for a later `Reuse` (empty when the slice rules did not run).
 pub(super) fn validate_measure(
     view: &dyn ScoreView,
     m: usize,
     config: &ValidationConfig,
     sc: &mut Scratch,
     out: &mut Vec<Diagnostic>,
+    reuse: Option<&Reuse<'_>>,
+    memo: Option<&mut Vec<TrackMemo>>,
 ) {
     let info = *view.measure(m);
     let mut o = Out { config, out, measure: m, time: info.time };
@@ -235,9 +277,21 @@ pub(super) fn validate_measure(
             }
         }
     }
+    sc.kept.clear();
+    let mut memo = memo;
+    if let Some(memo) = memo.as_deref_mut() {
+        memo.clear();
+    }
     if have_slices {
-        voice_leading_rules(&mut o, sc, view, m);
+        voice_leading_rules(&mut o, sc, view, m, reuse);
         harmony_rules(view, m, &mut o, sc);
+        if let Some(memo) = memo {
+            memo.extend(sc.tracks.iter().zip(&sc.hashes).map(|(t, &hash)| TrackMemo {
+                part: t.part as u32,
+                voice: t.voice as u32,
+                hash,
+            }));
+        }
     }
 }
 
@@ -674,7 +728,13 @@ fn pc(midi: i16) -> usize {
     (midi as i32).rem_euclid(12) as usize
 }
 
-fn voice_leading_rules(o: &mut Out<'_>, sc: &mut Scratch, view: &dyn ScoreView, m: usize) {
+fn voice_leading_rules(
+    o: &mut Out<'_>,
+    sc: &mut Scratch,
+    view: &dyn ScoreView,
+    m: usize,
+    reuse: Option<&Reuse<'_>>,
+) {
     let cfg = o.config;
     let t_count = sc.tracks.len();
     for tr in sc.tracks.iter_mut() {
@@ -720,6 +780,7 @@ fn voice_leading_rules(o: &mut Out<'_>, sc: &mut Scratch, view: &dyn ScoreView, 
             }
         }
     }
+    let reusing = mark_dirty(sc, cfg, reuse);
     sc.perm.clear();
     sc.perm.extend(0..t_count as u32);
     sc.perm.sort_unstable_by_key(|&t| (sc.tracks[t as usize].group, t));
@@ -771,8 +832,14 @@ fn voice_leading_rules(o: &mut Out<'_>, sc: &mut Scratch, view: &dyn ScoreView, 
                     head[b] = t as u32;
                 }
             }
+            // Buckets are symmetric (a fifth up is a fourth down), so each pair is met from
+            // both ends: judge it from its lower track, or, when reusing, from its dirty end
+            // (the lower one if both are dirty); pairs of two clean tracks keep their verdicts.
             for mi in 0..sc.moved.len() {
                 let a = sc.moved[mi] as usize;
+                if reusing && !sc.dirty[a] {
+                    continue;
+                }
                 let (ca, _, cell_a) = cur(sc, a).expect("moved tracks sound");
                 let pa = prev(sc, a).expect("moved tracks sounded");
                 for d in [0usize, 7, 5] {
@@ -780,12 +847,15 @@ fn voice_leading_rules(o: &mut Out<'_>, sc: &mut Scratch, view: &dyn ScoreView, 
                     while b != NONE {
                         let bi = b as usize;
                         b = sc.next_in_bucket[bi];
-                        if bi <= a {
+                        let skip = if reusing { bi == a || (bi < a && sc.dirty[bi]) } else { bi <= a };
+                        if skip {
                             continue;
                         }
                         let (cb, _, cell_b) = cur(sc, bi).expect("bucketed tracks sound");
                         let pb = prev(sc, bi).expect("bucketed tracks sounded");
-                        check_pair(o, sc, (a, pa, ca, cell_a), (bi, pb, cb, cell_b), &loc_of);
+                        let (x, y) = ((a, pa, ca, cell_a), (bi, pb, cb, cell_b));
+                        let (lower, upper) = if a < bi { (x, y) } else { (y, x) };
+                        check_pair(o, sc, lower, upper, &loc_of);
                     }
                 }
             }
@@ -860,6 +930,10 @@ fn voice_leading_rules(o: &mut Out<'_>, sc: &mut Scratch, view: &dyn ScoreView, 
             }
         }
     }
+    sc.kept.clear();
+    if pairs && let Some(reuse) = reuse.filter(|_| reusing) {
+        keep_clean_pairs(sc, reuse);
+    }
     // large-leap, per track.
     if cfg.enabled(Rule::LargeLeap) {
         for t in 0..t_count {
@@ -890,6 +964,65 @@ fn voice_leading_rules(o: &mut Out<'_>, sc: &mut Scratch, view: &dyn ScoreView, 
             }
         }
     }
+}
+
+/// Fills `sc.dirty`: the tracks whose pairs must be compared again. Without a usable `reuse`
+/// that is every track, and the function says false. A usable one saw the same tracks; then a
+/// track is dirty if it belongs to the edited part or its representative flag changed
+/// (a doubling that formed or broke changes which of its voices is compared).
+fn mark_dirty(sc: &mut Scratch, cfg: &ValidationConfig, reuse: Option<&Reuse<'_>>) -> bool {
+    let t_count = sc.tracks.len();
+    sc.dirty.clear();
+    let Some(reuse) = reuse.filter(|r| {
+        r.tracks.len() == t_count
+            && r.tracks
+                .iter()
+                .zip(&sc.tracks)
+                .all(|(old, t)| old.part as usize == t.part && old.voice as usize == t.voice)
+    }) else {
+        sc.dirty.resize(t_count, true);
+        return false;
+    };
+    sc.old_representative.clear();
+    sc.old_representative.resize(t_count, true);
+    if !cfg.report_doublings {
+        sc.perm.clear();
+        sc.perm.extend((0..t_count as u32).filter(|&t| sc.tracks[t as usize].voice_leading));
+        let old = reuse.tracks;
+        sc.perm.sort_unstable_by_key(|&t| (old[t as usize].hash, t));
+        for k in 1..sc.perm.len() {
+            let (a, b) = (sc.perm[k - 1] as usize, sc.perm[k] as usize);
+            if old[a].hash == old[b].hash {
+                sc.old_representative[b] = false;
+            }
+        }
+    }
+    sc.dirty.extend(
+        sc.tracks
+            .iter()
+            .zip(&sc.old_representative)
+            .map(|(t, &was)| t.part == reuse.part || t.representative != was),
+    );
+    true
+}
+
+/// Lists in `sc.kept` the old pair diagnostics of two clean tracks (their pairs were not
+/// compared again), by index into `reuse.old`, in order.
+fn keep_clean_pairs(sc: &mut Scratch, reuse: &Reuse<'_>) {
+    // Tracks are in (part, voice) order, one per voice of a pitched part.
+    let clean = |loc: &Location| {
+        sc.tracks
+            .binary_search_by_key(&(loc.part, loc.voice), |t| (t.part, t.voice))
+            .is_ok_and(|t| !sc.dirty[t])
+    };
+    let kept = reuse
+        .old
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| PAIR_RULES.contains(&d.rule) && clean(&d.location) && d.related.as_ref().is_some_and(clean))
+        .map(|(i, _)| i);
+    let kept: Vec<usize> = kept.collect();
+    sc.kept = kept;
 }
 
 type Voice = (usize, Sound, Sound, u32);

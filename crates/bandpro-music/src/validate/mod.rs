@@ -444,6 +444,13 @@ pub struct Validator {
     scratch: engine::Scratch,
 }
 
+/// A clone is a new validator: the buffers hold nothing between runs.
+impl Clone for Validator {
+    fn clone(&self) -> Validator {
+        Validator::new()
+    }
+}
+
 impl Validator {
     /// A new validator.
     pub fn new() -> Validator {
@@ -468,7 +475,7 @@ impl Validator {
     }
 
     /// Validate a range of measures, appending to `out`. Diagnostics come sorted by measure,
-    /// then part, voice, onset and rule.
+    /// then as [`sort_measure`] orders them.
     pub fn validate_measures_into(
         &mut self,
         view: &dyn ScoreView,
@@ -479,16 +486,118 @@ impl Validator {
         let end = measures.end.min(view.measure_count());
         for m in measures.start..end {
             let first = out.len();
-            engine::validate_measure(view, m, config, &mut self.scratch, out);
-            out[first..].sort_by(|a, b| {
-                (a.location.part, a.location.voice, a.location.onset, a.rule, a.location.event).cmp(&(
-                    b.location.part,
-                    b.location.voice,
-                    b.location.onset,
-                    b.rule,
-                    b.location.event,
-                ))
-            });
+            engine::validate_measure(view, m, config, &mut self.scratch, out, None, None);
+            sort_measure(&mut out[first..]);
         }
     }
+
+    /// Validate the whole score, and remember per measure what [`Validator::recheck_part`]
+    /// needs. The diagnostics are those of [`validate`].
+    pub fn validate_with_memos(
+        &mut self,
+        view: &dyn ScoreView,
+        config: &ValidationConfig,
+    ) -> (Vec<Diagnostic>, Vec<MeasureMemo>) {
+        let mut out = Vec::new();
+        let mut memos = Vec::with_capacity(view.measure_count());
+        for m in 0..view.measure_count() {
+            let first = out.len();
+            let mut memo = MeasureMemo::default();
+            engine::validate_measure(view, m, config, &mut self.scratch, &mut out, None, Some(&mut memo.0));
+            sort_measure(&mut out[first..]);
+            memos.push(memo);
+        }
+        (out, memos)
+    }
+
+    /// Validate measure `m` (the diagnostics of [`validate_measures`]`(m..m + 1)`), and
+    /// remember what [`Validator::recheck_part`] needs.
+    pub fn check_measure(
+        &mut self,
+        view: &dyn ScoreView,
+        m: usize,
+        config: &ValidationConfig,
+    ) -> (Vec<Diagnostic>, MeasureMemo) {
+        let mut out = Vec::new();
+        let mut memo = MeasureMemo::default();
+        if m < view.measure_count() {
+            engine::validate_measure(view, m, config, &mut self.scratch, &mut out, None, Some(&mut memo.0));
+            sort_measure(&mut out);
+        }
+        (out, memo)
+    }
+
+    /// Validate measure `m` again after an edit that changed only events of `part` there, and
+    /// only what they sound, not where they sit: pitches, ties, marks, lyrics, chord symbols
+    /// (the measure before or after may have changed in the same way, in the same part).
+    /// `old` and `memo` are the measure's diagnostics and memo from the check before the edit,
+    /// made with the same `config`.
+    ///
+    /// The result equals [`Validator::check_measure`]'s, but pairs of two voices of other parts
+    /// keep their verdicts from `old` rather than being compared again: on a full score those
+    /// comparisons are most of a measure's check. Given any other edit the result is
+    /// unspecified; if the memo's voices no longer match the measure's, everything is
+    /// compared again.
+    pub fn recheck_part(
+        &mut self,
+        view: &dyn ScoreView,
+        m: usize,
+        part: usize,
+        config: &ValidationConfig,
+        old: &[Diagnostic],
+        memo: &MeasureMemo,
+    ) -> (Vec<Diagnostic>, MeasureMemo) {
+        let mut out = Vec::new();
+        let mut fresh = MeasureMemo::default();
+        if m < view.measure_count() {
+            let reuse = engine::Reuse { part, old, tracks: &memo.0 };
+            engine::validate_measure(
+                view,
+                m,
+                config,
+                &mut self.scratch,
+                &mut out,
+                Some(&reuse),
+                Some(&mut fresh.0),
+            );
+            sort_measure(&mut out);
+            // The kept verdicts are in order already: merge rather than sort them again (a
+            // full measure can hold hundreds).
+            let kept = std::mem::take(&mut self.scratch.kept);
+            if !kept.is_empty() {
+                let mut merged = Vec::with_capacity(out.len() + kept.len());
+                let mut fresh_iter = out.into_iter().peekable();
+                for &i in &kept {
+                    let d = &old[i];
+                    while let Some(f) = fresh_iter.next_if(|f| order_key(f) <= order_key(d)) {
+                        merged.push(f);
+                    }
+                    merged.push(d.clone());
+                }
+                merged.extend(fresh_iter);
+                out = merged;
+            }
+            self.scratch.kept = kept;
+        }
+        (out, fresh)
+    }
+}
+
+/// What a check of one measure remembers for a later [`Validator::recheck_part`]: the voices
+/// it compared and how they double each other.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MeasureMemo(Vec<engine::TrackMemo>);
+
+/// Sorts one measure's diagnostics into the order validation returns them in: by part, voice,
+/// onset, rule and event, then by the related place (for the pair rules, which can report one
+/// event against several others).
+pub fn sort_measure(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| order_key(a).cmp(&order_key(b)));
+}
+
+type RelatedKey = Option<(usize, usize, Rational, Option<EventId>)>;
+
+fn order_key(d: &Diagnostic) -> (usize, usize, Rational, Rule, Option<EventId>, RelatedKey) {
+    let l = &d.location;
+    (l.part, l.voice, l.onset, d.rule, l.event, d.related.map(|r| (r.part, r.voice, r.onset, r.event)))
 }
