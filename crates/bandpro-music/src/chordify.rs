@@ -103,7 +103,8 @@ impl Chordifier {
             if info.unpitched {
                 continue;
             }
-            let concert = info.transposition == crate::interval::Interval::UNISON;
+            let transposition = view.transposition(p, measure);
+            let concert = transposition == crate::interval::Interval::UNISON;
             for v in 0..view.voice_count(p, measure) {
                 for e in view.events(p, measure, v) {
                     if e.is_grace() || e.is_rest() {
@@ -114,7 +115,7 @@ impl Chordifier {
                         let pitch = if concert {
                             n.pitch
                         } else {
-                            n.pitch.transpose(info.transposition).unwrap_or(n.pitch)
+                            n.pitch.transpose(transposition).unwrap_or(n.pitch)
                         };
                         self.notes.push((a, b, pitch));
                     }

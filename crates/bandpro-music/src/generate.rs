@@ -300,7 +300,7 @@ fn part_measure(
     shift: i32,
 ) {
     let info = score.part(p);
-    let transposition = info.transposition;
+    let transposition = score.transposition(p, m);
     let range = info.practical_range.expect("pitched");
     let tied_from: Vec<Pitch> = if m > 0 && score.voice_count(p, m - 1) > 0 {
         score

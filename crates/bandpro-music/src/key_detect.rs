@@ -188,16 +188,11 @@ pub type Histogram = [f64; 12];
 /// Duration-weighted (or attack-counted) histogram of sounding pitch classes, one per measure.
 pub fn measure_histograms(view: &dyn ScoreView, weighted: bool) -> Vec<Histogram> {
     let mut out = vec![[0.0; 12]; view.measure_count()];
-    let shifts: Vec<Option<i32>> = (0..view.part_count())
-        .map(|p| {
-            let info = view.part(p);
-            (!info.unpitched).then(|| info.transposition.semitones())
-        })
-        .collect();
+    let pitched: Vec<bool> = (0..view.part_count()).map(|p| !view.part(p).unpitched).collect();
     // Measure by measure, the order scores are laid out in.
     for (m, hist) in out.iter_mut().enumerate() {
-        for (part, shift) in shifts.iter().enumerate() {
-            let Some(shift) = *shift else { continue };
+        for part in (0..pitched.len()).filter(|&p| pitched[p]) {
+            let shift = view.transposition(part, m).semitones();
             for v in 0..view.voice_count(part, m) {
                 for e in view.events(part, m, v) {
                     if e.grace.is_some() {
@@ -319,7 +314,7 @@ fn final_sonority(view: &dyn ScoreView) -> Option<(u16, u8)> {
         if info.unpitched {
             continue;
         }
-        let shift = info.transposition.semitones();
+        let shift = view.transposition(p, last).semitones();
         for v in 0..view.voice_count(p, last) {
             if let Some(e) = view.events(p, last, v).iter().rev().find(|e| !e.is_rest() && !e.is_grace())
                 && e.end() == end
@@ -344,7 +339,7 @@ fn opening_bass(view: &dyn ScoreView) -> Option<u8> {
             if info.unpitched {
                 continue;
             }
-            let shift = info.transposition.semitones();
+            let shift = view.transposition(p, m).semitones();
             for v in 0..view.voice_count(p, m) {
                 if let Some(e) = view.events(p, m, v).iter().find(|e| !e.is_rest() && !e.is_grace()) {
                     for n in e.notes() {

@@ -2,9 +2,12 @@
 //!
 //! Tests, examples, the generator and the file importers build scores with it. It stores one
 //! `Vec<Event>` per (part, measure, voice) and hands out slices, so reading it costs nothing.
+//! A part's transposition is its [`PartInfo::transposition`] from the first measure, then the
+//! changes of [`SimpleScore::transposition_changes`].
 
 use crate::error::{Error, Result};
 use crate::event::{Event, EventId, EventKind};
+use crate::interval::Interval;
 use crate::key::Key;
 use crate::meter::TimeSignature;
 use crate::rational::Rational;
@@ -17,6 +20,10 @@ pub struct SimpleScore {
     measures: Vec<MeasureInfo>,
     /// `cells[part * measures.len() + measure][voice]`.
     cells: Vec<Vec<Vec<Event>>>,
+    /// Per part: (measure, interval) changes of transposition after the first measure, sorted
+    /// by measure, each (unless `part_mut` changed the first one since) different from the
+    /// one in force before it.
+    transpositions: Vec<Vec<(usize, Interval)>>,
     next_id: u64,
 }
 
@@ -25,7 +32,8 @@ impl SimpleScore {
     pub fn new(parts: Vec<PartInfo>, measure_count: usize, time: TimeSignature, key: Key) -> SimpleScore {
         let measures = vec![MeasureInfo::new(time, key); measure_count];
         let cells = vec![Vec::new(); parts.len() * measure_count];
-        SimpleScore { parts, measures, cells, next_id: 1 }
+        let transpositions = vec![Vec::new(); parts.len()];
+        SimpleScore { parts, measures, cells, transpositions, next_id: 1 }
     }
 
     fn cell_index(&self, part: usize, measure: usize) -> usize {
@@ -137,6 +145,44 @@ impl SimpleScore {
         }
     }
 
+    /// Set the transposition of a part (written -> sounding) from `measure` to the end of the
+    /// score, replacing the changes after it: the way to say that a saxophonist picks up the
+    /// flute. From measure 0 it sets [`PartInfo::transposition`] and removes every change.
+    /// Events keep their written pitches, so they sound differently from `measure` on.
+    ///
+    /// ```
+    /// use bandpro_music::{Interval, ScoreView, SimpleScore};
+    /// let mut score = SimpleScore::from_text("4/4", "C major", &[("alto-sax", &["A4:1 | A4:1 | A4:1 | A4:1"])])?;
+    /// let alto = score.transposition(0, 0);
+    /// score.set_transposition_from(0, 2, Interval::UNISON)?; // flute in measures 3 and 4
+    /// score.set_transposition_from(0, 3, alto)?; // back to the saxophone in measure 4
+    /// assert_eq!(score.transposition_changes(0), &[(2, Interval::UNISON), (3, alto)]);
+    /// # Ok::<(), bandpro_music::Error>(())
+    /// ```
+    pub fn set_transposition_from(&mut self, part: usize, measure: usize, interval: Interval) -> Result<()> {
+        self.check(part, measure)?;
+        if measure == 0 {
+            self.parts[part].transposition = interval;
+            self.transpositions[part].clear();
+            return Ok(());
+        }
+        let before = self.transposition(part, measure - 1);
+        let changes = &mut self.transpositions[part];
+        changes.retain(|&(m, _)| m < measure);
+        if before != interval {
+            changes.push((measure, interval));
+        }
+        Ok(())
+    }
+
+    /// The changes of transposition of a part after its first measure: `(measure, interval)`
+    /// pairs in measure order, each in force from its measure to the next change (the
+    /// interval in force before the first is [`PartInfo::transposition`]). Empty for a part
+    /// that never changes, and for a part index out of range.
+    pub fn transposition_changes(&self, part: usize) -> &[(usize, Interval)] {
+        self.transpositions.get(part).map_or(&[], Vec::as_slice)
+    }
+
     /// Append `n` empty measures like the last one (or 4/4 C major in an empty score).
     pub fn add_measures(&mut self, n: usize) {
         let template =
@@ -178,6 +224,20 @@ impl SimpleScore {
         let parts: Vec<PartInfo> = (0..view.part_count()).map(|p| view.part(p).clone()).collect();
         let measures: Vec<MeasureInfo> = (0..view.measure_count()).map(|m| *view.measure(m)).collect();
         let mut cells = Vec::with_capacity(parts.len() * measures.len());
+        let transpositions = (0..parts.len())
+            .map(|p| {
+                let mut before = parts[p].transposition;
+                let mut changes = Vec::new();
+                for m in 1..measures.len() {
+                    let t = view.transposition(p, m);
+                    if t != before {
+                        changes.push((m, t));
+                        before = t;
+                    }
+                }
+                changes
+            })
+            .collect();
         let mut max_id = 0;
         for p in 0..parts.len() {
             for m in 0..measures.len() {
@@ -189,7 +249,7 @@ impl SimpleScore {
                 cells.push(voices);
             }
         }
-        SimpleScore { parts, measures, cells, next_id: max_id + 1 }
+        SimpleScore { parts, measures, cells, transpositions, next_id: max_id + 1 }
     }
 
     /// Apply `f` to every event, in part, measure, voice order.
@@ -226,5 +286,13 @@ impl ScoreView for SimpleScore {
 
     fn events(&self, part: usize, measure: usize, voice: usize) -> &[Event] {
         &self.cells[self.cell_index(part, measure)][voice]
+    }
+
+    fn transposition(&self, part: usize, measure: usize) -> Interval {
+        let changes = &self.transpositions[part];
+        match changes.partition_point(|&(m, _)| m <= measure) {
+            0 => self.parts[part].transposition,
+            i => changes[i - 1].1,
+        }
     }
 }

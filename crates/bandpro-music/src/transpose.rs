@@ -98,9 +98,9 @@ pub fn best_keys_for_ranges(view: &dyn ScoreView) -> Vec<KeyFit> {
         if info.unpitched || info.practical_range.is_none() {
             continue;
         }
-        let shift = info.transposition.semitones();
         let mut h = [0u32; 160];
         for m in 0..view.measure_count() {
+            let shift = view.transposition(p, m).semitones();
             for v in 0..view.voice_count(p, m) {
                 for e in view.events(p, m, v) {
                     for n in e.notes() {

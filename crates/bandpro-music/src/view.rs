@@ -19,7 +19,9 @@ pub struct PartInfo {
     pub name: String,
     /// The instrument-table entry, if the part uses one.
     pub instrument: Option<&'static Instrument>,
-    /// Written -> sounding interval. Events hold written pitches.
+    /// Written -> sounding interval in force at the first measure. Events hold written
+    /// pitches. A part can change it later (a saxophonist who doubles on flute): what is in
+    /// force in a given measure is [`ScoreView::transposition`].
     pub transposition: Interval,
     /// Comfortable sounding range, if known.
     pub practical_range: Option<PitchRange>,
@@ -196,4 +198,26 @@ pub trait ScoreView {
     fn voice_count(&self, part: usize, measure: usize) -> usize;
     /// The events of one voice of one part in one measure, in time order.
     fn events(&self, part: usize, measure: usize, voice: usize) -> &[Event];
+
+    /// The written -> sounding interval in force in a measure of a part: a written pitch of
+    /// that measure sounds moved by it. Analysis, validation and the writers of sounding pitch
+    /// (MIDI) ask for it measure by measure, because a player who doubles (an alto saxophone
+    /// part that switches to flute and back) changes it within the part, at a barline.
+    ///
+    /// [`PartInfo::transposition`] is the interval in force at the first measure. The default
+    /// implementation, for views whose parts never change transposition, returns it for every
+    /// measure. Changing the transposition from a measure on is, for
+    /// [`crate::validate::affected_measures`], an edit of every measure it now covers.
+    ///
+    /// ```
+    /// use bandpro_music::{Interval, ScoreView, SimpleScore};
+    /// let mut score = SimpleScore::from_text("4/4", "C major", &[("alto-sax", &["A4:1 | A4:1 | C5:1"])]).unwrap();
+    /// score.set_transposition_from(0, 1, Interval::UNISON).unwrap(); // to flute
+    /// assert_eq!(score.transposition(0, 0).semitones(), -9); // alto sax: a major sixth down
+    /// assert_eq!(score.transposition(0, 2), Interval::UNISON);
+    /// ```
+    fn transposition(&self, part: usize, measure: usize) -> Interval {
+        let _ = measure;
+        self.part(part).transposition
+    }
 }

@@ -24,14 +24,18 @@
 //! The model keeps what is played or sung: pitches with their spelling, exact onsets and
 //! durations, voices and staves, ties, tuplets, grace and cue notes, articulations, slurs,
 //! hairpins, dynamics, lyrics, chord symbols, keys, time signatures, pickups, repeats, endings,
-//! segno/coda/fine/D.C./D.S. marks, tempo marks and transposition. Titles, credits, part groups,
-//! clefs at the start of each staff and MIDI programs travel in [`Metadata`] beside the score.
+//! segno/coda/fine/D.C./D.S. marks, tempo marks and transposition, including changes of
+//! transposition within a part at a barline (a saxophonist who switches to flute:
+//! [`crate::ScoreView::transposition`]). Titles, credits, part groups, clefs at the start of
+//! each staff and MIDI programs travel in [`Metadata`] beside the score.
 //!
 //! Not kept (skipped with a warning where the file had them): layout and appearance (page and
 //! system layout, positions, fonts, colours, stems, beams, noteheads, print-object), clef
 //! changes after the first clef of a staff, mid-measure key and time changes (they take effect at
-//! the next measure; the spelled pitches are kept, so nothing sounds different), transposition
-//! changes within a part, free text directions ("dolce", "rit."), pedal marks, technical
+//! the next measure; the spelled pitches are kept, so nothing sounds different), mid-measure
+//! transposition changes (they take effect at the start of their measure, and the notes before
+//! them are respelled so that nothing sounds different), a transposition for one staff of a
+//! part other than the first, free text directions ("dolce", "rit."), pedal marks, technical
 //! indications (bowings, fingerings), figured bass, chord symbols whose kind has no
 //! [`crate::ChordQuality`], microtonal alterations (rounded to the nearest semitone, half
 //! alterations towards natural), and more than one tempo per measure.

@@ -310,7 +310,7 @@ fn notation_voice(
     let len = info.length();
     let cfg = o.config;
     let part = view.part(p);
-    let shift = part.transposition;
+    let shift = view.transposition(p, m);
     // measure-underfull / measure-overfull (events are in time order: the last one ends
     // the voice).
     if cfg.enabled(Rule::MeasureOverfull) || cfg.enabled(Rule::MeasureUnderfull) {
@@ -576,6 +576,7 @@ fn scan_measure(view: &dyn ScoreView, m: usize, o: &mut Out<'_>, sc: &mut Scratc
             if !slices || part.unpitched {
                 continue;
             }
+            let shift = view.transposition(p, m);
             let start = sc.evs.len();
             for (i, e) in evs.iter().enumerate() {
                 if e.is_grace() {
@@ -596,7 +597,7 @@ fn scan_measure(view: &dyn ScoreView, m: usize, o: &mut Out<'_>, sc: &mut Scratc
                     lofs: 0,
                 };
                 for n in e.notes() {
-                    let snd = sound_of(n.pitch, part.transposition);
+                    let snd = sound_of(n.pitch, shift);
                     sc.shown[p] |= n.accidental == AccidentalDisplay::Shown;
                     ev.attack |= !n.tie.stops();
                     ev.mask |= 1 << pc(snd.midi);
@@ -616,11 +617,12 @@ fn scan_measure(view: &dyn ScoreView, m: usize, o: &mut Out<'_>, sc: &mut Scratc
                 voice_leading: true,
                 group: 0,
                 representative: true,
-                shift: part.transposition,
+                shift,
                 evs: (start, sc.evs.len()),
             });
+            // The note before the barline sounds with its own measure's transposition.
             let carry = if m > 0 {
-                last_event(view, p, m - 1, v).and_then(|e| top_sound(e, part.transposition))
+                last_event(view, p, m - 1, v).and_then(|e| top_sound(e, view.transposition(p, m - 1)))
             } else {
                 None
             };
@@ -1101,7 +1103,7 @@ fn next_note<'v>(
         return None;
     }
     let nx = first_event(view, tr.part, m + 1, tr.voice)?;
-    top_sound(nx, tr.shift).map(|s| (s, nx, m + 1))
+    top_sound(nx, view.transposition(tr.part, m + 1)).map(|s| (s, nx, m + 1))
 }
 
 fn spelled_root(
@@ -1194,6 +1196,8 @@ fn harmony_rules(view: &dyn ScoreView, m: usize, o: &mut Out<'_>, sc: &mut Scrat
                         continue;
                     }
                     let tr = sc.tracks[t];
+                    // Fixes are written pitches of the next note, in its measure's transposition.
+                    let next_shift = if next_m == m { tr.shift } else { view.transposition(tr.part, next_m) };
                     let this_event = &view.events(tr.part, m, tr.voice)[ev.idx as usize];
                     let symbol = ChordSymbol::new(spelled_root(view, m, sc, s, ch.root, center), ch.quality);
                     let written_next = next_event.top_note().map(|n| n.pitch).unwrap_or(next.pitch);
@@ -1214,7 +1218,7 @@ fn harmony_rules(view: &dyn ScoreView, m: usize, o: &mut Out<'_>, sc: &mut Scrat
                             let loc = o.loc(tr.part, tr.voice, Some(this_event.id), this_event.onset);
                             let written = this_event.top_note().map(|n| n.pitch).unwrap_or(cur.pitch);
                             let fix = written
-                                .transpose(Interval::MINOR_SECOND)
+                                .transpose(Interval::MINOR_SECOND + tr.shift - next_shift)
                                 .ok()
                                 .map(|to| Fix::SetPitch { event: next_event.id, from: written_next, to });
                             let rel = related_loc(o);
@@ -1239,7 +1243,7 @@ fn harmony_rules(view: &dyn ScoreView, m: usize, o: &mut Out<'_>, sc: &mut Scrat
                                 alter: key.signature_alter(step),
                                 octave: di.div_euclid(7) as i8,
                             };
-                            let fix = target.transpose(-tr.shift).ok().map(|to| Fix::SetPitch {
+                            let fix = target.transpose(-next_shift).ok().map(|to| Fix::SetPitch {
                                 event: next_event.id,
                                 from: written_next,
                                 to,

@@ -5,4 +5,5 @@ mod analysis;
 mod midi;
 mod model;
 mod musicxml;
+mod transposition;
 mod validation;

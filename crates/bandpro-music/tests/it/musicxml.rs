@@ -16,7 +16,7 @@ pub fn shared_dir() -> PathBuf {
 }
 
 /// The first difference between two scores, in words, or `None` if they are equal (event ids
-/// aside).
+/// aside), transposition measure by measure included.
 pub fn first_difference(a: &SimpleScore, b: &SimpleScore) -> Option<String> {
     if a.part_count() != b.part_count() {
         return Some(format!("part count {} vs {}", a.part_count(), b.part_count()));
@@ -32,6 +32,12 @@ pub fn first_difference(a: &SimpleScore, b: &SimpleScore) -> Option<String> {
     for m in 0..a.measure_count() {
         if a.measure(m) != b.measure(m) {
             return Some(format!("measure {}: {:?} vs {:?}", m + 1, a.measure(m), b.measure(m)));
+        }
+        for p in 0..a.part_count() {
+            let (ta, tb) = (a.transposition(p, m), b.transposition(p, m));
+            if ta != tb {
+                return Some(format!("part {p}, measure {}: transposition {ta} vs {tb}", m + 1));
+            }
         }
     }
     for p in 0..a.part_count() {
@@ -191,6 +197,9 @@ pub fn dump(score: &SimpleScore) -> String {
         for m in 0..score.measure_count() {
             let mi = score.measure(m);
             let _ = write!(s, " m{} {} {}", m + 1, mi.time, mi.key);
+            if score.transposition(p, m) != info.transposition {
+                let _ = write!(s, " tr={}", score.transposition(p, m));
+            }
             if mi.pickup {
                 s.push_str(" pickup");
             }

@@ -34,6 +34,9 @@
 //! (`%%score (P1V1 P1V2) P2V1`), so that reading the tune back gives the same parts and
 //! voices, even where two parts have the same name. A voice with nothing in a measure fills it
 //! with an invisible rest, so that bars line up; which staff of a part an event is on is not
+//! written. Neither is transposition: every note is written at the pitch the event holds (its
+//! written pitch) under the score's concert key, in every measure, whatever the part's
+//! transposition there ([`crate::ScoreView::transposition`]); a tune read back sounds as
 //! written.
 //!
 //! ```

@@ -3,9 +3,10 @@
 //! Writing: one conductor track with tempo, time and key signatures, then one track per part
 //! with its name and a program change from the instrument; velocities follow the dynamics, tied
 //! notes sound as one note, grace notes are short (a 32nd each, taken from before the beat),
-//! cue notes are not played, and pitches are sounding pitches (the part's transposition is
-//! applied). Repeats are not unfolded. The resolution is the least common multiple of the
-//! score's note values, so every time is exact.
+//! cue notes are not played, and pitches are sounding pitches (each measure's transposition,
+//! [`crate::ScoreView::transposition`], is applied, so a part that changes instrument sounds
+//! right on both). Repeats are not unfolded. The resolution is the least common multiple of
+//! the score's note values, so every time is exact.
 //!
 //! Pickups are written as notation programs write them: a pickup measure lasts as long as its
 //! longest voice and gets a time signature stating that length, and the real signature follows

@@ -254,8 +254,10 @@ pub(crate) fn write(score: &dyn ScoreView, meta: &Metadata) -> Vec<u8> {
         };
         // Sounding notes: (start, end, key), ties merged.
         let mut notes: Vec<(Rational, Rational, i32)> = Vec::new();
-        let transpose = part.transposition;
         for (m, place) in places.iter().enumerate() {
+            // Each measure sounds with the transposition in force there (a doubler's flute
+            // measures are not a saxophone's).
+            let transpose = score.transposition(p, m);
             let measure_start = place.start + place.lead;
             for v in 0..score.voice_count(p, m) {
                 let events = score.events(p, m, v);

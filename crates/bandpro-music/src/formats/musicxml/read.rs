@@ -26,7 +26,7 @@ use crate::meter::TimeSignature;
 use crate::pitch::{Pitch, PitchName, Step};
 use crate::rational::Rational;
 use crate::score_model::SimpleScore;
-use crate::view::{Jumps, MeasureInfo, PartInfo, Tempo};
+use crate::view::{Jumps, MeasureInfo, PartInfo, ScoreView, Tempo};
 
 use super::chord_kinds;
 
@@ -139,7 +139,7 @@ struct OpenTuplet {
 }
 
 /// Measure-level results of one part.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 struct PartMeasure {
     voices: Vec<Vec<Event>>,
     time: Option<TimeSignature>,
@@ -151,12 +151,16 @@ struct PartMeasure {
     jumps: Jumps,
     tempo: Option<Tempo>,
     content_end: Rational,
+    /// The part's transposition (staff 1's) in force in this measure.
+    transposition: Interval,
 }
 
 struct PartState {
     divisions: Rational,
     voice_index: HashMap<String, usize>,
-    transposition: Option<Interval>,
+    /// The transposition in force (staff 1's): the instrument's until a `<transpose>` says
+    /// otherwise.
+    transposition: Interval,
     staves: u8,
     unpitched: bool,
     clefs: Vec<Option<Clef>>,
@@ -342,12 +346,12 @@ pub(crate) fn read_doc(
             time = t;
         }
         if let Some(k) = key_order.iter().find_map(|&p| {
-            let (info, ms) = &parts_out[p];
-            let written = ms.get(m)?.key?;
-            Some(if info.transposition == Interval::UNISON {
+            let pm = parts_out[p].1.get(m)?;
+            let written = pm.key?;
+            Some(if pm.transposition == Interval::UNISON {
                 written
             } else {
-                written.transpose(info.transposition).unwrap_or(written)
+                written.transpose(pm.transposition).unwrap_or(written)
             })
         }) {
             key = k;
@@ -378,6 +382,9 @@ pub(crate) fn read_doc(
     }
     for (p, (_, ms)) in parts_out.into_iter().enumerate() {
         for (m, pm) in ms.into_iter().enumerate() {
+            if m > 0 && pm.transposition != score.transposition(p, m - 1) {
+                score.set_transposition_from(p, m, pm.transposition)?;
+            }
             for (v, events) in pm.voices.into_iter().enumerate() {
                 score.set_events(p, m, v, events)?;
             }
@@ -456,10 +463,15 @@ fn read_part(
                 .collect()
         })
         .unwrap_or_default();
+    let names: Vec<&str> = std::iter::once(name.as_str()).chain(instrument_names.iter().copied()).collect();
+    let mut info = match guess_instrument(&names) {
+        Some(ins) => PartInfo::new(if name.is_empty() { id } else { &name }, ins),
+        None => PartInfo::plain(if name.is_empty() { id } else { &name }),
+    };
     let mut st = PartState {
         divisions: Rational::ONE,
         voice_index: HashMap::new(),
-        transposition: None,
+        transposition: info.transposition,
         staves: 1,
         unpitched: false,
         clefs: Vec::new(),
@@ -516,14 +528,10 @@ fn read_part(
         out.push(pm);
     }
 
-    let names: Vec<&str> = std::iter::once(name.as_str()).chain(instrument_names.iter().copied()).collect();
-    let mut info = match guess_instrument(&names) {
-        Some(ins) => PartInfo::new(if name.is_empty() { id } else { &name }, ins),
-        None => PartInfo::plain(if name.is_empty() { id } else { &name }),
-    };
     info.name = name;
-    if let Some(t) = st.transposition {
-        info.transposition = t;
+    // The first measure's transposition is the part's; later ones are changes.
+    if let Some(pm) = out.first() {
+        info.transposition = pm.transposition;
     }
     info.staves = st.staves;
     info.unpitched = st.unpitched
@@ -791,9 +799,17 @@ fn read_measure(
     first: bool,
 ) -> Result<PartMeasure> {
     let mut pm = PartMeasure {
-        implicit: measure_el.attr("implicit") == Some("yes"),
         voices: vec![Vec::new(); st.voice_index.len()],
-        ..PartMeasure::default()
+        time: None,
+        key: None,
+        implicit: measure_el.attr("implicit") == Some("yes"),
+        repeat_start: false,
+        repeat_end: None,
+        ending: 0,
+        jumps: Jumps::NONE,
+        tempo: None,
+        content_end: Rational::ZERO,
+        transposition: st.transposition,
     };
     st.tuplet_open = (0..st.voice_index.len()).map(|_| Vec::new()).collect();
     let mut group_counter = vec![0u32; st.voice_index.len()];
@@ -805,6 +821,8 @@ fn read_measure(
     }
     let mut close_ending = false;
     pm.key = st.carry_key.take();
+    // `<transpose number="2">` and up: checked against staff 1's at the end of the measure.
+    let mut other_staves: Vec<(Interval, usize)> = Vec::new();
 
     for el in content.children() {
         match el.name() {
@@ -884,12 +902,14 @@ fn read_measure(
                             };
                             let oct = n("octave-change") - i32::from(a.has("double"));
                             let iv = Interval::from_parts(n("diatonic") + 7 * oct, n("chromatic") + 12 * oct);
-                            match st.transposition {
-                                None => st.transposition = Some(iv),
-                                Some(t) if t != iv => {
-                                    cx.warn(a.pos(), "transposition changes within a part are not kept")
+                            // Like keys and times: staff 1 (or no number) speaks for the part.
+                            match a.attr("number") {
+                                Some(staff) if staff != "1" => other_staves.push((iv, a.pos())),
+                                _ if iv == st.transposition => {}
+                                _ => {
+                                    transpose_at_barline(cx, &mut pm, st.transposition, iv, a.pos());
+                                    st.transposition = iv;
                                 }
-                                _ => {}
                             }
                         }
                         "footnote" | "level" | "part-symbol" | "instruments" | "staff-details"
@@ -1086,6 +1106,12 @@ fn read_measure(
     if close_ending {
         st.open_ending = 0;
     }
+    pm.transposition = st.transposition;
+    for (iv, pos) in other_staves {
+        if iv != st.transposition {
+            cx.warn(pos, "a transposition of one staff other than the first is not kept (the first staff's applies to the part)");
+        }
+    }
 
     // Close tuplet groups left open at the end of the measure.
     for v in 0..pm.voices.len() {
@@ -1110,6 +1136,43 @@ fn read_measure(
         pm.voices.pop();
     }
     Ok(pm)
+}
+
+/// A change of transposition read in a measure takes effect at the start of that measure: the
+/// model has one transposition per measure. Where pitched notes came before the change (a
+/// doubler switching instrument in the middle of a bar), they were written for the old
+/// transposition; they are respelled for the new one, so that they still sound as the file
+/// says (what is played is kept, the notation of those few notes is not), and a warning says so.
+/// This is less wrong than moving the change to the next barline, which would make the notes
+/// after the change sound wrong instead, and it costs nothing in the common case, a switch
+/// during rests.
+fn transpose_at_barline(
+    cx: &mut Ctx<'_, '_, '_>,
+    pm: &mut PartMeasure,
+    from: Interval,
+    to: Interval,
+    pos: usize,
+) {
+    let respell = from - to;
+    let mut moved = 0usize;
+    for note in pm.voices.iter_mut().flatten().flat_map(|e| match &mut e.kind {
+        EventKind::Rest => &mut [][..],
+        EventKind::Note(n) => std::slice::from_mut(n),
+        EventKind::Chord(ns) => &mut ns[..],
+    }) {
+        if let Ok(p) = note.pitch.transpose(respell) {
+            note.pitch = p;
+        }
+        moved += 1;
+    }
+    if moved > 0 {
+        cx.warn(
+            pos,
+            format!(
+                "transposition change in the middle of a measure moved to its barline; the {moved} notes before it are respelled to sound the same"
+            ),
+        );
+    }
 }
 
 fn divisions_signed(cx: &Ctx<'_, '_, '_>, el: El<'_, '_>, divisions: Rational) -> Result<Rational> {

@@ -4,7 +4,9 @@
 //! its onsets and durations, so every time is an exact integer. Voices are written one after
 //! the other with `<backup>`, gaps in a voice with `<forward>`. Dynamics, hairpins and chord
 //! symbols are written just before the note they belong to, with its voice and staff, which is
-//! where the reader looks for them.
+//! where the reader looks for them. A part's `<transpose>` is written in its first measure
+//! (unless it sounds as written) and again in every measure where it changes, concert pitch
+//! included, together with the written key signature the change implies.
 
 use std::fmt::Write as _;
 
@@ -150,12 +152,26 @@ fn mode_name(m: Mode) -> &'static str {
     }
 }
 
-fn written_key(concert: Key, part: &PartInfo) -> Key {
-    if part.transposition == Interval::UNISON {
+/// The key signature a part with `transposition` (written -> sounding) writes for `concert`.
+fn written_key(concert: Key, transposition: Interval) -> Key {
+    if transposition == Interval::UNISON {
         concert
     } else {
-        concert.transpose(-part.transposition).unwrap_or(concert)
+        concert.transpose(-transposition).unwrap_or(concert)
     }
+}
+
+/// A `<transpose>` element: `<diatonic>` and `<chromatic>` within the octave, the rest as
+/// `<octave-change>`. Concert pitch is written too (all zero), for a change back to it.
+fn write_transpose(o: &mut Out, t: Interval) {
+    let oct = t.diatonic() / 7;
+    o.open("transpose");
+    o.leaf("diatonic", &(t.diatonic() - 7 * oct).to_string());
+    o.leaf("chromatic", &(t.semitones() - 12 * oct).to_string());
+    if oct != 0 {
+        o.leaf("octave-change", &oct.to_string());
+    }
+    o.close("transpose");
 }
 
 fn default_clefs(score: &dyn ScoreView, p: usize) -> Vec<Clef> {
@@ -688,11 +704,16 @@ pub(crate) fn write(score: &dyn ScoreView, meta: &Metadata) -> String {
                 o.close("barline");
             }
 
-            // Attributes.
-            let key = written_key(info.key, part);
-            let key_changed = prev.is_none_or(|pr| written_key(pr.key, part) != key);
+            // Attributes. A change of transposition is written where it happens, with the
+            // written key it implies.
+            let transposition = score.transposition(p, m);
+            let prev_transposition = (m > 0).then(|| score.transposition(p, m - 1));
+            let transposition_changed = prev_transposition.is_some_and(|t| t != transposition);
+            let key = written_key(info.key, transposition);
+            let key_changed =
+                prev.zip(prev_transposition).is_none_or(|(pr, pt)| written_key(pr.key, pt) != key);
             let time_changed = prev.is_none_or(|pr| pr.time != info.time);
-            if m == 0 || key_changed || time_changed {
+            if m == 0 || key_changed || time_changed || transposition_changed {
                 o.open("attributes");
                 if m == 0 {
                     o.leaf("divisions", &div.to_string());
@@ -717,17 +738,11 @@ pub(crate) fn write(score: &dyn ScoreView, meta: &Metadata) -> String {
                     for (s, c) in clefs.iter().enumerate() {
                         write_clef(&mut o, *c, multi_staff.then_some(s + 1));
                     }
-                    if part.transposition != Interval::UNISON {
-                        let t = part.transposition;
-                        let oct = t.diatonic() / 7;
-                        o.open("transpose");
-                        o.leaf("diatonic", &(t.diatonic() - 7 * oct).to_string());
-                        o.leaf("chromatic", &(t.semitones() - 12 * oct).to_string());
-                        if oct != 0 {
-                            o.leaf("octave-change", &oct.to_string());
-                        }
-                        o.close("transpose");
+                    if transposition != Interval::UNISON {
+                        write_transpose(&mut o, transposition);
                     }
+                } else if transposition_changed {
+                    write_transpose(&mut o, transposition);
                 }
                 o.close("attributes");
             }
