@@ -13,7 +13,7 @@ use bandpro_music::validate::{self, Diagnostic, MeasureMemo};
 ///
 /// Iterate over it (`for d in score.diagnostics()`), ask for one measure's with
 /// [`Diagnostics::in_measure`], or copy them out with [`Diagnostics::to_vec`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct Diagnostics {
     by_measure: Vec<Vec<Diagnostic>>,
     /// Per measure, what its last check remembers for a re-check of one part.
@@ -51,19 +51,20 @@ impl Diagnostics {
         self.memos[m] = memo;
     }
 
-    /// The memo of measure `m`'s last check.
-    pub(crate) fn memo(&self, m: usize) -> Option<&MeasureMemo> {
-        self.memos.get(m)
-    }
-
-    /// The diagnostics of measure `m` (0-based), in order.
-    pub(crate) fn measure_mut(&mut self, m: usize) -> Option<&mut Vec<Diagnostic>> {
-        self.by_measure.get_mut(m)
-    }
-
-    /// Fixes the count after [`Diagnostics::measure_mut`] changed a measure's list.
-    pub(crate) fn recount(&mut self) {
-        self.len = self.by_measure.iter().map(Vec::len).sum();
+    /// Measure `m`'s diagnostics and memo, for `f` to bring up to date in place; false if there
+    /// is no such measure.
+    pub(crate) fn update_measure(
+        &mut self,
+        m: usize,
+        f: impl FnOnce(&mut Vec<Diagnostic>, &mut MeasureMemo),
+    ) -> bool {
+        let (Some(list), Some(memo)) = (self.by_measure.get_mut(m), self.memos.get_mut(m)) else {
+            return false;
+        };
+        self.len -= list.len();
+        f(list, memo);
+        self.len += list.len();
+        true
     }
 
     /// How many diagnostics there are.
@@ -107,6 +108,15 @@ impl<'a> IntoIterator for &'a Diagnostics {
         self.by_measure.iter().flatten()
     }
 }
+
+/// Equal when they hold the same diagnostics in the same order.
+impl PartialEq for Diagnostics {
+    fn eq(&self, other: &Diagnostics) -> bool {
+        self.len == other.len && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Diagnostics {}
 
 impl PartialEq<[Diagnostic]> for Diagnostics {
     fn eq(&self, other: &[Diagnostic]) -> bool {

@@ -8,7 +8,7 @@ use bandpro_crdt::{
     Change, ChangeHash, Document, ObjId, ObjType, Patch, PatchAction, ROOT, ReplicaId, Value,
 };
 use bandpro_music::event::{Event, EventId};
-use bandpro_music::validate::{self, Rule, ValidationConfig};
+use bandpro_music::validate::{self, ValidationConfig};
 use bandpro_music::{MeasureInfo, PartInfo, Rational, ScoreView};
 
 use crate::diagnostics::Diagnostics;
@@ -236,29 +236,17 @@ impl Score {
     /// Re-checks measure `m` after edits that changed only what events of part `p` sound
     /// there (or in a neighbour), keeping the verdicts on pairs of other parts' voices.
     fn revalidate_part(&mut self, m: usize, p: usize) {
-        let Some(diagnostics) = self.diagnostics.get() else { return };
-        let Some(memo) = diagnostics.memo(m) else { return self.revalidate(m..m + 1) };
+        // The diagnostics are taken out while the validator reads the score.
+        let Some(mut diagnostics) = self.diagnostics.take() else { return };
         let mut validator = std::mem::take(&mut self.validator);
-        let (fresh, memo) = validator.recheck_part(&*self, m, p, &self.config, diagnostics.in_measure(m), memo);
+        let done = diagnostics.update_measure(m, |list, memo| {
+            validator.recheck_part(&*self, m, p, &self.config, list, memo);
+        });
         self.validator = validator;
-        if let Some(diagnostics) = self.diagnostics.get_mut() {
-            diagnostics.replace(m, fresh, memo);
+        self.diagnostics = std::sync::OnceLock::from(diagnostics);
+        if !done {
+            self.revalidate(m..m + 1);
         }
-    }
-
-    /// Re-checks one rule in measure `m`, replacing only that rule's diagnostics there.
-    fn revalidate_rule(&mut self, m: usize, rule: Rule) {
-        if self.diagnostics.get().is_none() || self.config.severity_of(rule).is_none() {
-            return;
-        }
-        let only = Rule::ALL.iter().filter(|r| **r != rule).fold(self.config.clone(), |c, r| c.disable(*r));
-        let fresh = validate::validate_measures(&*self, m..m + 1, &only);
-        let Some(diagnostics) = self.diagnostics.get_mut() else { return };
-        let Some(here) = diagnostics.measure_mut(m) else { return };
-        here.retain(|d| d.rule != rule);
-        here.extend(fresh);
-        validate::sort_measure(here);
-        diagnostics.recount();
     }
 
     /// Whether any note of part `p` in measure `m` shows its accidental.
@@ -270,14 +258,14 @@ impl Score {
         })
     }
 
-    /// The measures to re-check after edits: for each touched measure, the measures whose
-    /// diagnostics it can change (`full`), and measures where only the courtesy-accidental
-    /// rule can change (`accidentals`). A rule reads its own measure, the previous one (the
-    /// last event of each voice, and every pitch of the part for courtesy accidentals) and the
-    /// next one (the first event of each voice). So when only pitches, articulations,
-    /// dynamics, lyrics or chord symbols of some events changed, the previous measure needs a
-    /// check only if one of them opens its voice, and the next one a full check only if one
-    /// closes its voice (otherwise only its courtesy accidentals).
+    /// The measures to re-check after edits, and how (see [`Scope`]). A rule reads its own
+    /// measure, the previous one (the last event of each voice, and every pitch of the part
+    /// for courtesy accidentals) and the next one (the first event of each voice). So when only
+    /// pitches, articulations, dynamics, lyrics or chord symbols of some events of one part
+    /// changed, that part is re-checked in their measure, in the previous measure only if one
+    /// of them opens its voice, and in the next one only if one closes its voice or the part
+    /// shows accidentals there. Anything else, or two parts in one measure, takes full checks
+    /// of the measure and both neighbours.
     fn revalidation_scope(
         &self,
         indices: &[usize],
@@ -289,7 +277,6 @@ impl Score {
         let mut full = std::collections::BTreeSet::new();
         // Measures where only what one part's events sound changed: `None` once two parts did.
         let mut one_part: std::collections::BTreeMap<usize, Option<usize>> = Default::default();
-        let mut accidentals = std::collections::BTreeSet::new();
         let mut note_part = |m: usize, p: usize| {
             one_part.entry(m).and_modify(|q| *q = q.filter(|&q| q == p)).or_insert(Some(p));
         };
@@ -322,7 +309,7 @@ impl Score {
                     } else if self.shows_accidentals(p, m + 1) {
                         // Only the part's own shown accidentals in the next measure read its
                         // pitches here; with none shown there, nothing there can change.
-                        accidentals.insert(m + 1);
+                        note_part(m + 1, p);
                     }
                 }
             }
@@ -332,13 +319,12 @@ impl Score {
                 full.insert(m);
             }
         }
-        let one_part: Vec<(usize, usize)> =
-            one_part.into_iter().filter(|(m, _)| !full.contains(m)).filter_map(|(m, p)| Some((m, p?))).collect();
-        let accidentals = accidentals
+        let one_part: Vec<(usize, usize)> = one_part
             .into_iter()
-            .filter(|m| !full.contains(m) && !one_part.iter().any(|(o, _)| o == m))
+            .filter(|(m, _)| !full.contains(m))
+            .filter_map(|(m, p)| Some((m, p?)))
             .collect();
-        Scope { full: full.into_iter().collect(), one_part, accidentals }
+        Scope { full: full.into_iter().collect(), one_part }
     }
 
     /// Makes one change: every edit in `f` applies together, or none does.
@@ -674,9 +660,6 @@ impl Score {
                 for (m, p) in scope.one_part {
                     self.revalidate_part(m, p);
                 }
-                for m in scope.accidentals {
-                    self.revalidate_rule(m, Rule::AccidentalRedundant);
-                }
             }
         }
         Ok(notes.into_iter().map(|n| self.describe(n)).collect())
@@ -785,8 +768,6 @@ struct Scope {
     full: Vec<usize>,
     /// Measures where only what one part's events sound changed, with that part.
     one_part: Vec<(usize, usize)>,
-    /// Measures where only the courtesy-accidental rule can change.
-    accidentals: Vec<usize>,
 }
 
 /// How many touched measures make a change wide: the diagnostics are then recomputed on demand

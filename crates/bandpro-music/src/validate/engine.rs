@@ -50,6 +50,8 @@ struct Ev {
     end: i64,
     /// Index in the view's event slice.
     idx: u32,
+    /// The event's id.
+    id: EventId,
     /// Top note, sounding; `None` for rests.
     top: Option<Sound>,
     /// At least one note is struck (not a tie continuation).
@@ -85,6 +87,8 @@ struct Slice {
 
 #[derive(Debug, Clone, Copy)]
 struct SymbolAt {
+    /// Onset of the event carrying it.
+    onset: Rational,
     part: usize,
     voice: usize,
     idx: usize,
@@ -118,37 +122,87 @@ pub(super) struct Scratch {
     old_representative: Vec<bool>,
     /// Indices into `Reuse::old` of the diagnostics kept, in order.
     pub(super) kept: Vec<usize>,
+    /// The part re-read from the view when the other parts came from a memo.
+    reused_part: Option<usize>,
+    /// Whether pairs of clean tracks were left out (see `mark_dirty`).
+    reusing_pairs: bool,
+    /// Per part, its first track (see `keep_old`).
+    part_first: Vec<u32>,
+    /// Whether the last check built slices (and so can leave a complete memo).
+    have_slices: bool,
 }
 
-/// One track as the previous check of a measure saw it: enough to tell, after an edit of one
-/// part, which other tracks' pairs can have changed (see `Reuse`).
+/// What the check of a measure read from the view, for a re-check after an edit of one part:
+/// the other parts' tracks come from here instead of from their events.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Memo {
+    /// Whether the slice rules ran and everything below is filled.
+    complete: bool,
+    tracks: Vec<Track>,
+    /// Per track, the doubling hash (pitch classes and attacks at every slice, and the note
+    /// before).
+    hashes: Vec<u64>,
+    evs: Vec<Ev>,
+    raw: Vec<(Rational, Rational)>,
+    carry: Vec<Option<Sound>>,
+    symbols: Vec<SymbolAt>,
+    /// What `keep_old` reads of each of the measure's diagnostics, in their order: a re-check
+    /// then need not touch the ones it keeps (on a large score, mostly not in the cache).
+    pub(super) keys: Vec<DiagKey>,
+}
+
+/// A diagnostic's rule and the voices it concerns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct TrackMemo {
+pub(super) struct DiagKey {
+    rule: Rule,
     part: u32,
     voice: u32,
-    /// The doubling hash (pitch classes and attacks at every slice, and the note before).
-    hash: u64,
+    related: Option<(u32, u32)>,
+}
+
+impl DiagKey {
+    pub(super) fn of(d: &Diagnostic) -> DiagKey {
+        DiagKey {
+            rule: d.rule,
+            part: d.location.part as u32,
+            voice: d.location.voice as u32,
+            related: d.related.map(|r| (r.part as u32, r.voice as u32)),
+        }
+    }
 }
 
 /// What a re-check of measure `m` after an edit of one part may take from the previous check.
 ///
-/// The pair rules (parallel and hidden fifths and octaves) dominate a check of a full measure:
-/// every moving voice is compared with every other. A pair's verdict reads only its two tracks
-/// and whether each represents its doubling group. So when only `part`'s events changed (their
-/// pitches, ties or marks, not their times), a pair of two other tracks whose representative
-/// flags are unchanged keeps its old diagnostics, and only pairs with a changed track are
-/// compared again.
+/// Given that only `part`'s events changed, and only what they sound (pitches, ties, marks),
+/// not where they sit:
+/// - the other parts' tracks are as the memo holds them, so they are not read again, and the
+///   rules each part has to itself (notation, range, accidentals) keep their old verdicts
+///   there;
+/// - a pair of tracks is judged by its two tracks alone and whether each represents its
+///   doubling group, so a pair of two other tracks whose representative flags did not change
+///   keeps its old verdict (on a full score these comparisons are most of a measure's check).
 pub(super) struct Reuse<'a> {
     /// The part whose events changed.
     pub part: usize,
     /// The measure's diagnostics from the previous check, with the same configuration.
     pub old: &'a [Diagnostic],
-    /// The tracks of the previous check.
-    pub tracks: &'a [TrackMemo],
+    /// The memo of the previous check.
+    pub memo: &'a Memo,
 }
 
+/// The rules that judge one voice of one part on its own (and its neighbours in the same part).
+const OWN_RULES: [Rule; 6] = [
+    Rule::MeasureUnderfull,
+    Rule::MeasureOverfull,
+    Rule::TieMismatch,
+    Rule::TupletIncomplete,
+    Rule::OutOfRange,
+    Rule::AccidentalRedundant,
+];
+
 /// The rules that judge a pair of tracks by their motion alone.
-const PAIR_RULES: [Rule; 4] = [Rule::ParallelFifths, Rule::ParallelOctaves, Rule::HiddenFifths, Rule::HiddenOctaves];
+const PAIR_RULES: [Rule; 4] =
+    [Rule::ParallelFifths, Rule::ParallelOctaves, Rule::HiddenFifths, Rule::HiddenOctaves];
 
 fn gcd(a: i64, b: i64) -> i64 {
     let (mut a, mut b) = (a.abs(), b.abs());
@@ -244,8 +298,9 @@ impl Out<'_> {
 /// Judge measure `m`, appending its diagnostics to `out`.
 ///
 /// With `reuse`, pairs of unchanged tracks keep their diagnostics from `reuse.old` instead of
-/// being compared again (see [`Reuse`]); the result is the same. `memo`, if given, receives
-/// the measure's tracks for a later `Reuse` (empty when the slice rules did not run).
+/// being compared again (see [`Reuse`]); the result is the same, with the kept diagnostics
+/// listed in `sc.kept` rather than appended. `memo`, if given, receives what a later `Reuse`
+/// needs.
 pub(super) fn validate_measure(
     view: &dyn ScoreView,
     m: usize,
@@ -253,7 +308,7 @@ pub(super) fn validate_measure(
     sc: &mut Scratch,
     out: &mut Vec<Diagnostic>,
     reuse: Option<&Reuse<'_>>,
-    memo: Option<&mut Vec<TrackMemo>>,
+    memo: Option<&mut Memo>,
 ) {
     let info = *view.measure(m);
     let mut o = Out { config, out, measure: m, time: info.time };
@@ -269,29 +324,39 @@ pub(super) fn validate_measure(
                     | Rule::AccidentalRedundant
             )
     });
-    let have_slices = scan_measure(view, m, &mut o, sc, slice_rules);
+    sc.kept.clear();
+    sc.reusing_pairs = false;
+    let have_slices = scan_measure(view, m, &mut o, sc, slice_rules, reuse);
     if config.enabled(Rule::AccidentalRedundant) {
         for p in 0..view.part_count() {
-            if !view.part(p).unpitched {
+            if !view.part(p).unpitched && sc.reused_part.is_none_or(|r| r == p) {
                 accidental_rules(view, m, p, &mut o, sc);
             }
         }
     }
-    sc.kept.clear();
-    let mut memo = memo;
-    if let Some(memo) = memo.as_deref_mut() {
-        memo.clear();
-    }
     if have_slices {
-        voice_leading_rules(&mut o, sc, view, m, reuse);
+        voice_leading_rules(&mut o, sc, view, reuse);
         harmony_rules(view, m, &mut o, sc);
-        if let Some(memo) = memo {
-            memo.extend(sc.tracks.iter().zip(&sc.hashes).map(|(t, &hash)| TrackMemo {
-                part: t.part as u32,
-                voice: t.voice as u32,
-                hash,
-            }));
-        }
+    }
+    if let Some(reuse) = reuse {
+        keep_old(sc, reuse);
+    }
+    sc.have_slices = have_slices;
+    if let Some(memo) = memo {
+        fill_memo(sc, memo);
+    }
+}
+
+/// Writes into `memo` what the last `validate_measure` read, for a later `Reuse`.
+pub(super) fn fill_memo(sc: &Scratch, memo: &mut Memo) {
+    memo.complete = sc.have_slices;
+    if sc.have_slices {
+        memo.tracks.clone_from(&sc.tracks);
+        memo.hashes.clone_from(&sc.hashes);
+        memo.evs.clone_from(&sc.evs);
+        memo.raw.clone_from(&sc.raw);
+        memo.carry.clone_from(&sc.carry);
+        memo.symbols.clone_from(&sc.symbols);
     }
 }
 
@@ -369,7 +434,7 @@ fn notation_voice(
     }
     for (i, e) in evs.iter().enumerate() {
         if let Some(sym) = e.chord_symbol {
-            sc.symbols.push(SymbolAt { part: p, voice: v, idx: i, tick: 0, symbol: sym });
+            sc.symbols.push(SymbolAt { onset: e.onset, part: p, voice: v, idx: i, tick: 0, symbol: sym });
         }
         // tie-pitch-mismatch
         if cfg.enabled(Rule::TieMismatch) && !e.is_grace() && e.notes().iter().any(|n| n.tie.starts()) {
@@ -533,7 +598,14 @@ fn previous_alterations(
 /// `slices` is set, the tracks of the pitched parts. Then ticks, slices and the slice table.
 /// Returns false if there are no slices to judge (not asked for, or a rhythm needing ticks
 /// finer than 2^40 per whole note, which the slice-based rules then skip).
-fn scan_measure(view: &dyn ScoreView, m: usize, o: &mut Out<'_>, sc: &mut Scratch, slices: bool) -> bool {
+fn scan_measure(
+    view: &dyn ScoreView,
+    m: usize,
+    o: &mut Out<'_>,
+    sc: &mut Scratch,
+    slices: bool,
+    reuse: Option<&Reuse<'_>>,
+) -> bool {
     let info = *view.measure(m);
     let len = info.length();
     sc.symbols.clear();
@@ -565,7 +637,41 @@ fn scan_measure(view: &dyn ScoreView, m: usize, o: &mut Out<'_>, sc: &mut Scratc
         }
     };
     add_den(len.denom());
+    // With a complete memo, only the edited part is read from the view.
+    let from_memo = reuse.filter(|r| slices && r.memo.complete);
+    sc.reused_part = from_memo.map(|r| r.part);
+    let (mut next_track, mut next_symbol) = (0, 0);
     for p in 0..view.part_count() {
+        if let Some(r) = from_memo
+            && p != r.part
+        {
+            let memo = r.memo;
+            while next_track < memo.tracks.len() && memo.tracks[next_track].part < p {
+                next_track += 1;
+            }
+            while next_track < memo.tracks.len() && memo.tracks[next_track].part == p {
+                let t = memo.tracks[next_track];
+                let start = sc.evs.len();
+                let raw = &memo.raw[t.evs.0..t.evs.1];
+                for &(onset, duration) in raw {
+                    add_den(onset.denom());
+                    add_den(duration.denom());
+                }
+                sc.raw.extend_from_slice(raw);
+                sc.evs.extend_from_slice(&memo.evs[t.evs.0..t.evs.1]);
+                sc.tracks.push(Track { representative: true, evs: (start, sc.evs.len()), ..t });
+                sc.carry.push(memo.carry[next_track]);
+                next_track += 1;
+            }
+            while next_symbol < memo.symbols.len() && memo.symbols[next_symbol].part < p {
+                next_symbol += 1;
+            }
+            while next_symbol < memo.symbols.len() && memo.symbols[next_symbol].part == p {
+                sc.symbols.push(memo.symbols[next_symbol]);
+                next_symbol += 1;
+            }
+            continue;
+        }
         let part = view.part(p);
         for v in 0..view.voice_count(p, m) {
             let evs = view.events(p, m, v);
@@ -590,6 +696,7 @@ fn scan_measure(view: &dyn ScoreView, m: usize, o: &mut Out<'_>, sc: &mut Scratc
                     start: 0,
                     end: 0,
                     idx: i as u32,
+                    id: e.id,
                     top: None,
                     attack: false,
                     mask: 0,
@@ -633,7 +740,7 @@ fn scan_measure(view: &dyn ScoreView, m: usize, o: &mut Out<'_>, sc: &mut Scratc
         return false;
     }
     for s in &sc.symbols {
-        add_den(view.events(s.part, m, s.voice)[s.idx].onset.denom());
+        add_den(s.onset.denom());
     }
     if !fine || pow2 > 1 << 20 || odd > 1 << 20 {
         return false;
@@ -645,7 +752,7 @@ fn scan_measure(view: &dyn ScoreView, m: usize, o: &mut Out<'_>, sc: &mut Scratc
         if d & (d - 1) == 0 { r.numer() * (l >> d.trailing_zeros()) } else { r.numer() * (l / d) }
     };
     for s in &mut sc.symbols {
-        s.tick = tick(view.events(s.part, m, s.voice)[s.idx].onset);
+        s.tick = tick(s.onset);
     }
     sc.times.push(0);
     for (ev, &(onset, duration)) in sc.evs.iter_mut().zip(&sc.raw) {
@@ -730,13 +837,7 @@ fn pc(midi: i16) -> usize {
     (midi as i32).rem_euclid(12) as usize
 }
 
-fn voice_leading_rules(
-    o: &mut Out<'_>,
-    sc: &mut Scratch,
-    view: &dyn ScoreView,
-    m: usize,
-    reuse: Option<&Reuse<'_>>,
-) {
+fn voice_leading_rules(o: &mut Out<'_>, sc: &mut Scratch, view: &dyn ScoreView, reuse: Option<&Reuse<'_>>) {
     let cfg = o.config;
     let t_count = sc.tracks.len();
     for tr in sc.tracks.iter_mut() {
@@ -783,20 +884,20 @@ fn voice_leading_rules(
         }
     }
     let reusing = mark_dirty(sc, cfg, reuse);
+    sc.reusing_pairs = reusing && pairs_enabled(cfg);
     sc.perm.clear();
     sc.perm.extend(0..t_count as u32);
     sc.perm.sort_unstable_by_key(|&t| (sc.tracks[t as usize].group, t));
-    let pairs = [Rule::ParallelFifths, Rule::ParallelOctaves, Rule::HiddenFifths, Rule::HiddenOctaves]
-        .iter()
-        .any(|r| cfg.enabled(*r));
+    let pairs = pairs_enabled(cfg);
     let order_rules =
         [Rule::VoiceCrossing, Rule::VoiceOverlap, Rule::SpacingTooWide].iter().any(|r| cfg.enabled(*r));
     let t_count = sc.tracks.len();
     // Location of track t's event at cell c.
+    // From the scan's copies, not the view: on a re-check the other parts' events are not
+    // read at all (and on a large score not in the cache).
     let loc_of = |o: &Out<'_>, sc: &Scratch, t: usize, c: u32| -> Location {
         let tr = sc.tracks[t];
-        let e = &view.events(tr.part, m, tr.voice)[sc.evs[c as usize].idx as usize];
-        o.loc(tr.part, tr.voice, Some(e.id), e.onset)
+        o.loc(tr.part, tr.voice, Some(sc.evs[c as usize].id), sc.raw[c as usize].0)
     };
     for s in 0..sc.slices.len() {
         let time = sc.slices[s].time;
@@ -932,10 +1033,6 @@ fn voice_leading_rules(
             }
         }
     }
-    sc.kept.clear();
-    if pairs && let Some(reuse) = reuse.filter(|_| reusing) {
-        keep_clean_pairs(sc, reuse);
-    }
     // large-leap, per track.
     if cfg.enabled(Rule::LargeLeap) {
         for t in 0..t_count {
@@ -976,11 +1073,9 @@ fn mark_dirty(sc: &mut Scratch, cfg: &ValidationConfig, reuse: Option<&Reuse<'_>
     let t_count = sc.tracks.len();
     sc.dirty.clear();
     let Some(reuse) = reuse.filter(|r| {
-        r.tracks.len() == t_count
-            && r.tracks
-                .iter()
-                .zip(&sc.tracks)
-                .all(|(old, t)| old.part as usize == t.part && old.voice as usize == t.voice)
+        r.memo.complete
+            && r.memo.tracks.len() == t_count
+            && r.memo.tracks.iter().zip(&sc.tracks).all(|(old, t)| old.part == t.part && old.voice == t.voice)
     }) else {
         sc.dirty.resize(t_count, true);
         return false;
@@ -990,11 +1085,11 @@ fn mark_dirty(sc: &mut Scratch, cfg: &ValidationConfig, reuse: Option<&Reuse<'_>
     if !cfg.report_doublings {
         sc.perm.clear();
         sc.perm.extend((0..t_count as u32).filter(|&t| sc.tracks[t as usize].voice_leading));
-        let old = reuse.tracks;
-        sc.perm.sort_unstable_by_key(|&t| (old[t as usize].hash, t));
+        let old = &reuse.memo.hashes;
+        sc.perm.sort_unstable_by_key(|&t| (old[t as usize], t));
         for k in 1..sc.perm.len() {
             let (a, b) = (sc.perm[k - 1] as usize, sc.perm[k] as usize);
-            if old[a].hash == old[b].hash {
+            if old[a] == old[b] {
                 sc.old_representative[b] = false;
             }
         }
@@ -1008,23 +1103,47 @@ fn mark_dirty(sc: &mut Scratch, cfg: &ValidationConfig, reuse: Option<&Reuse<'_>
     true
 }
 
-/// Lists in `sc.kept` the old pair diagnostics of two clean tracks (their pairs were not
-/// compared again), by index into `reuse.old`, in order.
-fn keep_clean_pairs(sc: &mut Scratch, reuse: &Reuse<'_>) {
-    // Tracks are in (part, voice) order, one per voice of a pitched part.
-    let clean = |loc: &Location| {
-        sc.tracks
-            .binary_search_by_key(&(loc.part, loc.voice), |t| (t.part, t.voice))
-            .is_ok_and(|t| !sc.dirty[t])
+/// Whether any of the pair rules is on.
+fn pairs_enabled(cfg: &ValidationConfig) -> bool {
+    PAIR_RULES.iter().any(|r| cfg.enabled(*r))
+}
+
+/// Lists in `sc.kept`, by index into `reuse.old` and in order, the old diagnostics this check
+/// did not make again: the own-part rules of the parts taken from the memo, and the pair rules
+/// of two clean tracks.
+fn keep_old(sc: &mut Scratch, reuse: &Reuse<'_>) {
+    // Tracks are in (part, voice) order, one per voice of a pitched part: index them by part.
+    sc.part_first.clear();
+    for (k, t) in sc.tracks.iter().enumerate() {
+        while sc.part_first.len() <= t.part {
+            sc.part_first.push(k as u32);
+        }
+    }
+    sc.part_first.push(sc.tracks.len() as u32);
+    let (tracks, dirty, part_first) = (&sc.tracks, &sc.dirty, &sc.part_first);
+    let clean = |(part, voice): (u32, u32)| {
+        let (part, voice) = (part as usize, voice as usize);
+        let from = part_first.get(part).map_or(tracks.len(), |&k| k as usize);
+        tracks[from..]
+            .iter()
+            .take_while(|t| t.part == part)
+            .position(|t| t.voice == voice)
+            .is_some_and(|k| !dirty[from + k])
     };
-    let kept = reuse
-        .old
-        .iter()
-        .enumerate()
-        .filter(|(_, d)| PAIR_RULES.contains(&d.rule) && clean(&d.location) && d.related.as_ref().is_some_and(clean))
-        .map(|(i, _)| i);
-    let kept: Vec<usize> = kept.collect();
-    sc.kept = kept;
+    let (own, pairs) = (sc.reused_part, sc.reusing_pairs);
+    let keep = |k: DiagKey| {
+        if PAIR_RULES.contains(&k.rule) {
+            pairs && clean((k.part, k.voice)) && k.related.is_some_and(clean)
+        } else {
+            OWN_RULES.contains(&k.rule) && own.is_some_and(|p| k.part as usize != p)
+        }
+    };
+    sc.kept.clear();
+    if reuse.memo.keys.len() == reuse.old.len() {
+        sc.kept.extend((0..reuse.old.len()).filter(|&i| keep(reuse.memo.keys[i])));
+    } else {
+        sc.kept.extend((0..reuse.old.len()).filter(|&i| keep(DiagKey::of(&reuse.old[i]))));
+    }
 }
 
 type Voice = (usize, Sound, Sound, u32);
@@ -1106,25 +1225,23 @@ fn next_note<'v>(
     top_sound(nx, view.transposition(tr.part, m + 1)).map(|s| (s, nx, m + 1))
 }
 
-fn spelled_root(
-    view: &dyn ScoreView,
-    m: usize,
-    sc: &Scratch,
-    s: usize,
-    root_pc: u8,
-    center: i32,
-) -> PitchName {
+/// How the root `root_pc` is spelled at slice `s`: as the first track sounding it spells it
+/// (the lowest spelling on the line of fifths, if one event has two), else nearest the key.
+fn spelled_root(sc: &Scratch, s: usize, root_pc: u8, center: i32) -> PitchName {
     let t_count = sc.tracks.len();
-    for (t, tr) in sc.tracks.iter().enumerate() {
+    for t in 0..t_count {
         let c = sc.cells[s * t_count + t];
         if c == NONE {
             continue;
         }
-        let e = &view.events(tr.part, m, tr.voice)[sc.evs[c as usize].idx as usize];
-        for n in e.notes() {
-            let p = shift_pitch(n.pitch, tr.shift);
-            if p.pitch_class() == root_pc {
-                return p.name();
+        let mut bits = sc.evs[c as usize].lofs;
+        while bits != 0 {
+            let b = bits.trailing_zeros();
+            bits &= bits - 1;
+            if lof_pc(b) == root_pc
+                && let Ok(name) = PitchName::from_line_of_fifths(b as i32 - LOF_OFFSET)
+            {
+                return name;
             }
         }
     }
@@ -1199,7 +1316,7 @@ fn harmony_rules(view: &dyn ScoreView, m: usize, o: &mut Out<'_>, sc: &mut Scrat
                     // Fixes are written pitches of the next note, in its measure's transposition.
                     let next_shift = if next_m == m { tr.shift } else { view.transposition(tr.part, next_m) };
                     let this_event = &view.events(tr.part, m, tr.voice)[ev.idx as usize];
-                    let symbol = ChordSymbol::new(spelled_root(view, m, sc, s, ch.root, center), ch.quality);
+                    let symbol = ChordSymbol::new(spelled_root(sc, s, ch.root, center), ch.quality);
                     let written_next = next_event.top_note().map(|n| n.pitch).unwrap_or(next.pitch);
                     let related_loc = |_: &Out<'_>| Location {
                         part: tr.part,
@@ -1295,12 +1412,12 @@ fn harmony_rules(view: &dyn ScoreView, m: usize, o: &mut Out<'_>, sc: &mut Scrat
                 continue;
             }
             let against_name = match against {
-                Some(x) => Some(sounding_name(view, m, sc, s, x, center)),
+                Some(x) => Some(spelled_root(sc, s, x, center)),
                 None => slice.bass.map(|b| b.pitch.name()),
             };
             let e = &view.events(sym.part, m, sym.voice)[sym.idx];
             let fix = slice.chord.map(|ch| {
-                let root = spelled_root(view, m, sc, s, ch.root, center);
+                let root = spelled_root(sc, s, ch.root, center);
                 let bass = slice.bass.map(|b| b.pitch.name()).filter(|b| *b != root);
                 Fix::ReplaceChordSymbol { event: e.id, with: ChordSymbol { root, quality: ch.quality, bass } }
             });
@@ -1314,10 +1431,6 @@ fn harmony_rules(view: &dyn ScoreView, m: usize, o: &mut Out<'_>, sc: &mut Scrat
             );
         }
     }
-}
-
-fn sounding_name(view: &dyn ScoreView, m: usize, sc: &Scratch, s: usize, pcx: u8, center: i32) -> PitchName {
-    spelled_root(view, m, sc, s, pcx, center)
 }
 
 fn spelling_rule(view: &dyn ScoreView, m: usize, o: &mut Out<'_>, sc: &Scratch, s: usize, center: i32) {

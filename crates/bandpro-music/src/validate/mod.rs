@@ -442,6 +442,10 @@ pub fn affected_measures(edited: Range<usize>, measure_count: usize) -> Range<us
 #[derive(Debug, Default)]
 pub struct Validator {
     scratch: engine::Scratch,
+    /// The diagnostics a re-check makes afresh, before they are merged in.
+    fresh: Vec<Diagnostic>,
+    /// Which of the old diagnostics a re-check keeps.
+    keep: Vec<bool>,
 }
 
 /// A clone is a new validator: the buffers hold nothing between runs.
@@ -505,6 +509,7 @@ impl Validator {
             let mut memo = MeasureMemo::default();
             engine::validate_measure(view, m, config, &mut self.scratch, &mut out, None, Some(&mut memo.0));
             sort_measure(&mut out[first..]);
+            memo.0.keys.extend(out[first..].iter().map(engine::DiagKey::of));
             memos.push(memo);
         }
         (out, memos)
@@ -523,6 +528,7 @@ impl Validator {
         if m < view.measure_count() {
             engine::validate_measure(view, m, config, &mut self.scratch, &mut out, None, Some(&mut memo.0));
             sort_measure(&mut out);
+            memo.0.keys.extend(out.iter().map(engine::DiagKey::of));
         }
         (out, memo)
     }
@@ -530,69 +536,119 @@ impl Validator {
     /// Validate measure `m` again after an edit that changed only events of `part` there, and
     /// only what they sound, not where they sit: pitches, ties, marks, lyrics, chord symbols
     /// (the measure before or after may have changed in the same way, in the same part).
-    /// `old` and `memo` are the measure's diagnostics and memo from the check before the edit,
-    /// made with the same `config`.
+    /// `diagnostics` and `memo` are the measure's diagnostics and memo from the check before
+    /// the edit, made with the same `config`; they are brought up to date in place.
     ///
-    /// The result equals [`Validator::check_measure`]'s, but pairs of two voices of other parts
-    /// keep their verdicts from `old` rather than being compared again: on a full score those
-    /// comparisons are most of a measure's check. Given any other edit the result is
-    /// unspecified; if the memo's voices no longer match the measure's, everything is
-    /// compared again.
+    /// The result equals [`Validator::check_measure`]'s, but only `part` is read again: the
+    /// other parts' voices come from the memo, their own rules (lengths, ties, tuplets, range,
+    /// accidentals) keep their verdicts from `old`, and so do pairs of two of their voices,
+    /// whose comparisons are most of a full measure's check. Given any other edit the result
+    /// is unspecified.
     pub fn recheck_part(
         &mut self,
         view: &dyn ScoreView,
         m: usize,
         part: usize,
         config: &ValidationConfig,
-        old: &[Diagnostic],
-        memo: &MeasureMemo,
-    ) -> (Vec<Diagnostic>, MeasureMemo) {
-        let mut out = Vec::new();
-        let mut fresh = MeasureMemo::default();
-        if m < view.measure_count() {
-            let reuse = engine::Reuse { part, old, tracks: &memo.0 };
-            engine::validate_measure(
-                view,
-                m,
-                config,
-                &mut self.scratch,
-                &mut out,
-                Some(&reuse),
-                Some(&mut fresh.0),
-            );
-            sort_measure(&mut out);
-            // The kept verdicts are in order already: merge rather than sort them again (a
-            // full measure can hold hundreds).
-            let kept = std::mem::take(&mut self.scratch.kept);
-            if !kept.is_empty() {
-                let mut merged = Vec::with_capacity(out.len() + kept.len());
-                let mut fresh_iter = out.into_iter().peekable();
-                for &i in &kept {
-                    let d = &old[i];
-                    while let Some(f) = fresh_iter.next_if(|f| order_key(f) <= order_key(d)) {
-                        merged.push(f);
-                    }
-                    merged.push(d.clone());
-                }
-                merged.extend(fresh_iter);
-                out = merged;
-            }
-            self.scratch.kept = kept;
+        diagnostics: &mut Vec<Diagnostic>,
+        memo: &mut MeasureMemo,
+    ) {
+        if m >= view.measure_count() {
+            diagnostics.clear();
+            *memo = MeasureMemo::default();
+            return;
         }
-        (out, fresh)
+        let mut fresh = std::mem::take(&mut self.fresh);
+        fresh.clear();
+        let reuse = engine::Reuse { part, old: diagnostics, memo: &memo.0 };
+        engine::validate_measure(view, m, config, &mut self.scratch, &mut fresh, Some(&reuse), None);
+        // Both are updated in place: the old ones were just read, so they are in the cache, and
+        // on a large score the cache, not the rules, decides what a re-check costs.
+        engine::fill_memo(&self.scratch, &mut memo.0);
+        sort_measure(&mut fresh);
+        // An old diagnostic made again unchanged stays where it is: usually most are, and then
+        // little or nothing below moves.
+        let keep = &mut self.keep;
+        keep.clear();
+        keep.resize(diagnostics.len(), false);
+        for &i in &self.scratch.kept {
+            keep[i] = true;
+        }
+        let mut f = 0;
+        fresh.retain(|d| {
+            // Dropped old ones at or before this one's place, in order.
+            while f < diagnostics.len() && (keep[f] || place_cmp(&diagnostics[f], d).is_lt()) {
+                f += 1;
+            }
+            if f < diagnostics.len() && diagnostics[f] == *d {
+                keep[f] = true;
+                f += 1;
+                return false;
+            }
+            true
+        });
+        // The keys follow the list, move for move.
+        let keys = &mut memo.0.keys;
+        if keys.len() != keep.len() {
+            keys.clear();
+            keys.extend(diagnostics.iter().map(engine::DiagKey::of));
+        }
+        let mut i = 0;
+        keys.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
+        let mut i = 0;
+        diagnostics.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
+        // Merge the fresh ones in from the back: each kept one moves at most once.
+        let (mut i, mut j) = (diagnostics.len(), fresh.len());
+        diagnostics.extend(fresh.iter().cloned());
+        keys.extend(fresh.iter().map(engine::DiagKey::of));
+        let mut w = diagnostics.len();
+        while j > 0 {
+            if i > 0 && place_cmp(&diagnostics[i - 1], &fresh[j - 1]).is_gt() {
+                diagnostics.swap(i - 1, w - 1);
+                keys.swap(i - 1, w - 1);
+                i -= 1;
+            } else {
+                keys[w - 1] = engine::DiagKey::of(&fresh[j - 1]);
+                std::mem::swap(&mut diagnostics[w - 1], &mut fresh[j - 1]);
+                j -= 1;
+            }
+            w -= 1;
+        }
+        self.fresh = fresh;
     }
 }
 
-/// What a check of one measure remembers for a later [`Validator::recheck_part`]: the voices
-/// it compared and how they double each other.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct MeasureMemo(Vec<engine::TrackMemo>);
+/// What a check of one measure remembers for a later [`Validator::recheck_part`]: what it
+/// read of every voice, compactly, and how the voices double each other. A few dozen bytes
+/// per note.
+#[derive(Debug, Clone, Default)]
+pub struct MeasureMemo(engine::Memo);
 
 /// Sorts one measure's diagnostics into the order validation returns them in: by part, voice,
 /// onset, rule and event, then by the related place (for the pair rules, which can report one
-/// event against several others).
+/// event against several others), then by what was found (two notes of one chord).
 pub fn sort_measure(diagnostics: &mut [Diagnostic]) {
-    diagnostics.sort_by(|a, b| order_key(a).cmp(&order_key(b)));
+    diagnostics.sort_by(place_cmp);
+}
+
+/// The order of [`sort_measure`]: a total order, so that a re-check that keeps some verdicts
+/// and makes others afresh lists them exactly as a fresh check does.
+fn place_cmp(a: &Diagnostic, b: &Diagnostic) -> std::cmp::Ordering {
+    // Ties on the place are rare (several notes of one chord), so the detail is compared by
+    // its printed form only then.
+    order_key(a).cmp(&order_key(b)).then_with(|| {
+        if a.detail == b.detail {
+            std::cmp::Ordering::Equal
+        } else {
+            format!("{:?}", a.detail).cmp(&format!("{:?}", b.detail))
+        }
+    })
 }
 
 type RelatedKey = Option<(usize, usize, Rational, Option<EventId>)>;

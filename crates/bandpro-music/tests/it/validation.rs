@@ -446,3 +446,75 @@ proptest! {
         prop_assert_eq!(part, expected);
     }
 }
+
+/// One edit of what part `part`'s notes sound in measure `m`: a transposition, a copy of
+/// another part's pitches (making a doubling, or breaking one), or toggled ties.
+fn edit_part(s: &mut SimpleScore, part: usize, m: usize, mode: u8, shift: i32, other: usize, k: usize) {
+    const DIATONIC: [i32; 12] = [0, 1, 1, 2, 2, 3, 3, 4, 5, 5, 6, 6];
+    let source: Vec<(Rational, Pitch)> = s
+        .events(other, m, 0)
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Note(n) => Some((e.onset, n.pitch)),
+            _ => None,
+        })
+        .collect();
+    for v in 0..s.voice_count(part, m) {
+        let Ok(evs) = s.events_mut(part, m, v) else { continue };
+        for (i, e) in evs.iter_mut().enumerate() {
+            let onset = e.onset;
+            let notes: &mut [Note] = match &mut e.kind {
+                EventKind::Note(n) => std::slice::from_mut(n),
+                EventKind::Chord(ns) => ns,
+                EventKind::Rest => continue,
+            };
+            for n in notes {
+                match mode {
+                    0 => {
+                        let iv = Interval::from_parts(DIATONIC[shift as usize % 12], shift % 12);
+                        n.pitch = n.pitch.transpose(iv).unwrap_or(n.pitch);
+                    }
+                    1 => {
+                        if let Some(&(_, p)) = source.iter().find(|(o, _)| *o == onset) {
+                            n.pitch = p;
+                        }
+                    }
+                    _ if i % 3 == k % 3 => {
+                        n.tie = if n.tie == Tie::None { Tie::Start } else { Tie::None };
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Re-checking only the edited part, with the memo of the check before, equals a fresh
+    /// check of the measure and its neighbours: also when the edit makes or breaks a doubling
+    /// (which changes the voice a doubled line is compared by), and when the memo itself came
+    /// from a re-check.
+    #[test]
+    fn recheck_of_one_part_equals_a_fresh_check(
+        seed in any::<u64>(),
+        edits in prop::collection::vec((0usize..10, 0usize..6, 0u8..3, 1i32..12, any::<u16>()), 1..4),
+        doublings in any::<bool>(),
+    ) {
+        let mut s = generate::band_score(10, 6, seed);
+        let cfg = ValidationConfig::default().report_doublings(doublings);
+        let mut v = validate::Validator::new();
+        let mut checks: Vec<_> = (0..6).map(|m| v.check_measure(&s, m, &cfg)).collect();
+        for (part, m, mode, shift, k) in edits {
+            let other = (part + 1 + k as usize % 9) % 10;
+            edit_part(&mut s, part, m, mode, shift, other, k as usize);
+            let around = m.saturating_sub(1)..(m + 2).min(6);
+            for (at, (list, memo)) in checks.iter_mut().enumerate().take(around.end).skip(around.start) {
+                v.recheck_part(&s, at, part, &cfg, list, memo);
+                let fresh = v.check_measure(&s, at, &cfg);
+                prop_assert_eq!(&*list, &fresh.0, "measure {} after an edit of part {} in {}", at, part, m);
+            }
+        }
+    }
+}
