@@ -200,7 +200,7 @@ pub fn score_edit(size: EditSize) -> Result<Vec<(String, f64)>, String> {
     let note_edit_ns = times[times.len() / 2];
     let config = ValidationConfig::default();
     let (full_ns, full) = median_ns(3, || validate::validate(&score, &config));
-    if score.diagnostics() != full.as_slice() {
+    if *score.diagnostics() != *full.as_slice() {
         return Err(format!(
             "incremental diagnostics ({}) differ from a full validation ({})",
             score.diagnostics().len(),

@@ -235,12 +235,17 @@ impl Score {
 
     /// Re-checks measure `m` after edits that changed only what events of part `p` sound
     /// there (or in a neighbour), keeping the verdicts on pairs of other parts' voices.
-    fn revalidate_part(&mut self, m: usize, p: usize) {
+    /// With `accidentals_only`, only the part's courtesy accidentals there can have changed.
+    fn revalidate_part(&mut self, m: usize, p: usize, accidentals_only: bool) {
         // The diagnostics are taken out while the validator reads the score.
         let Some(mut diagnostics) = self.diagnostics.take() else { return };
         let mut validator = std::mem::take(&mut self.validator);
         let done = diagnostics.update_measure(m, |list, memo| {
-            validator.recheck_part(&*self, m, p, &self.config, list, memo);
+            if accidentals_only {
+                validator.recheck_accidentals(&*self, m, p, &self.config, list, memo);
+            } else {
+                validator.recheck_part(&*self, m, p, &self.config, list, memo);
+            }
         });
         self.validator = validator;
         self.diagnostics = std::sync::OnceLock::from(diagnostics);
@@ -264,7 +269,7 @@ impl Score {
     /// pitches, articulations, dynamics, lyrics or chord symbols of some events of one part
     /// changed, that part is re-checked in their measure, in the previous measure only if one
     /// of them opens its voice, and in the next one only if one closes its voice or the part
-    /// shows accidentals there. Anything else, or two parts in one measure, takes full checks
+    /// shows accidentals there (then only those). Anything else, or two parts in one measure, takes full checks
     /// of the measure and both neighbours.
     fn revalidation_scope(
         &self,
@@ -277,6 +282,7 @@ impl Score {
         let mut full = std::collections::BTreeSet::new();
         // Measures where only what one part's events sound changed: `None` once two parts did.
         let mut one_part: std::collections::BTreeMap<usize, Option<usize>> = Default::default();
+        let mut accidentals = std::collections::BTreeSet::new();
         let mut note_part = |m: usize, p: usize| {
             one_part.entry(m).and_modify(|q| *q = q.filter(|&q| q == p)).or_insert(Some(p));
         };
@@ -309,7 +315,7 @@ impl Score {
                     } else if self.shows_accidentals(p, m + 1) {
                         // Only the part's own shown accidentals in the next measure read its
                         // pitches here; with none shown there, nothing there can change.
-                        note_part(m + 1, p);
+                        accidentals.insert((m + 1, p));
                     }
                 }
             }
@@ -324,7 +330,11 @@ impl Score {
             .filter(|(m, _)| !full.contains(m))
             .filter_map(|(m, p)| Some((m, p?)))
             .collect();
-        Scope { full: full.into_iter().collect(), one_part }
+        let accidentals = accidentals
+            .into_iter()
+            .filter(|(m, _)| !full.contains(m) && !one_part.iter().any(|(o, _)| o == m))
+            .collect();
+        Scope { full: full.into_iter().collect(), one_part, accidentals }
     }
 
     /// Makes one change: every edit in `f` applies together, or none does.
@@ -658,7 +668,10 @@ impl Score {
                     self.revalidate(r);
                 }
                 for (m, p) in scope.one_part {
-                    self.revalidate_part(m, p);
+                    self.revalidate_part(m, p, false);
+                }
+                for (m, p) in scope.accidentals {
+                    self.revalidate_part(m, p, true);
                 }
             }
         }
@@ -768,6 +781,8 @@ struct Scope {
     full: Vec<usize>,
     /// Measures where only what one part's events sound changed, with that part.
     one_part: Vec<(usize, usize)>,
+    /// Measures where only one part's courtesy accidentals can change, with that part.
+    accidentals: Vec<(usize, usize)>,
 }
 
 /// How many touched measures make a change wide: the diagnostics are then recomputed on demand

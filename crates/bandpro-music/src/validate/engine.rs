@@ -360,6 +360,24 @@ pub(super) fn fill_memo(sc: &Scratch, memo: &mut Memo) {
     }
 }
 
+/// Judge only the courtesy accidentals of part `p` in measure `m`, appending to `out`.
+pub(super) fn part_accidentals(
+    view: &dyn ScoreView,
+    m: usize,
+    p: usize,
+    config: &ValidationConfig,
+    sc: &mut Scratch,
+    out: &mut Vec<Diagnostic>,
+) {
+    if !config.enabled(Rule::AccidentalRedundant) || view.part(p).unpitched {
+        return;
+    }
+    let mut o = Out { config, out, measure: m, time: view.measure(m).time };
+    // Unknown, so that the rule looks for shown accidentals itself.
+    sc.shown.clear();
+    accidental_rules(view, m, p, &mut o, sc);
+}
+
 /// The notation rules of one voice of one part (all parts, pitched or not).
 #[allow(clippy::too_many_arguments)]
 fn notation_voice(

@@ -624,6 +624,41 @@ impl Validator {
     }
 }
 
+impl Validator {
+    /// Validate the courtesy accidentals of `part` in measure `m` again, after an edit that
+    /// changed only pitches of `part`'s events in the measure before, none of them the last of
+    /// its voice: the one rule that reads those pitches from here. `diagnostics` and `memo` are
+    /// as [`Validator::recheck_part`] takes them; the memo does not change.
+    pub fn recheck_accidentals(
+        &mut self,
+        view: &dyn ScoreView,
+        m: usize,
+        part: usize,
+        config: &ValidationConfig,
+        diagnostics: &mut Vec<Diagnostic>,
+        memo: &mut MeasureMemo,
+    ) {
+        if m >= view.measure_count() || part >= view.part_count() {
+            return;
+        }
+        let mut fresh = std::mem::take(&mut self.fresh);
+        fresh.clear();
+        engine::part_accidentals(view, m, part, config, &mut self.scratch, &mut fresh);
+        let stale = |d: &Diagnostic| d.rule == Rule::AccidentalRedundant && d.location.part == part;
+        if fresh.is_empty() && !diagnostics.iter().any(stale) {
+            self.fresh = fresh;
+            return;
+        }
+        diagnostics.retain(|d| !stale(d));
+        diagnostics.append(&mut fresh);
+        sort_measure(diagnostics);
+        let keys = &mut memo.0.keys;
+        keys.clear();
+        keys.extend(diagnostics.iter().map(engine::DiagKey::of));
+        self.fresh = fresh;
+    }
+}
+
 /// What a check of one measure remembers for a later [`Validator::recheck_part`]: what it
 /// read of every voice, compactly, and how the voices double each other. A few dozen bytes
 /// per note.
