@@ -19,7 +19,8 @@ pub fn hexes(h: &[ChangeHash]) -> Vec<String> {
 #[derive(Debug, Serialize)]
 pub struct Change {
     /// `part-added`, `part-removed`, `part-renamed`, `measures-inserted`, `measures-deleted`,
-    /// `measure-changed`, `event-inserted`, `event-deleted`, `event-changed`.
+    /// `measure-changed`, `transposition-changed`, `event-inserted`, `event-deleted`,
+    /// `event-changed`.
     pub kind: &'static str,
     /// The sentence the text output prints.
     pub text: String,
@@ -77,6 +78,12 @@ impl From<&DiffEntry> for Change {
                 c.kind = "measure-changed";
                 c.measure = Some(measure + 1);
                 c.field = Some((*what).to_owned());
+                (c.from, c.to) = (from.clone(), to.clone());
+            }
+            DiffEntry::TranspositionChanged { part, measure, from, to } => {
+                c.kind = "transposition-changed";
+                c.part = Some(part.clone());
+                c.measure = Some(measure + 1);
                 (c.from, c.to) = (from.clone(), to.clone());
             }
             DiffEntry::EventInserted { at: p, what } => {

@@ -15,7 +15,7 @@ use std::hash::{Hash, Hasher};
 
 use bandpro_music::event::{Event, EventId};
 use bandpro_music::formats::Metadata;
-use bandpro_music::{MeasureInfo, ScoreView};
+use bandpro_music::{Interval, MeasureInfo, ScoreView};
 
 use crate::edit::ScoreTx;
 use crate::error::Result;
@@ -439,6 +439,8 @@ impl Score {
         let mut stats = ImportStats::default();
         // What stays of the current score, read now: the edit below borrows the score.
         let cur_part_ids: Vec<PartId> = (0..self.part_count()).filter_map(|p| self.part_id(p)).collect();
+        let cur_transpositions: Vec<Interval> =
+            (0..self.part_count()).map(|p| self.part(p).transposition).collect();
         let removed_parts: Vec<PartId> = (0..self.part_count())
             .filter(|p| !part_map.contains(&Some(*p)))
             .map(|p| cur_part_ids[p])
@@ -469,6 +471,16 @@ impl Score {
                     }
                 });
             }
+            for (k, part) in part_ids.iter().enumerate() {
+                let want = target.part(k).transposition;
+                let have = match part_map[k] {
+                    Some(c) => cur_transpositions[c],
+                    None => target.part(k).instrument.map_or(Interval::UNISON, |i| i.transposition),
+                };
+                if want != have {
+                    tx.set_transposition(*part, 0, want)?;
+                }
+            }
             for m in deleted_measures.iter().rev() {
                 tx.delete_measures(*m..m + 1)?;
             }
@@ -479,7 +491,8 @@ impl Score {
                 }
             }
             for j in 0..target.measure_count() {
-                if sync_measure_fields(tx, target, j)? {
+                let fields = sync_measure_fields(tx, target, j)?;
+                if sync_transpositions(tx, target, j, &part_ids)? || fields {
                     stats.measures_changed += usize::from(measure_map[j].is_some());
                 }
                 for (k, part) in part_ids.iter().enumerate() {
@@ -530,6 +543,35 @@ fn sync_measure_fields(tx: &mut ScoreTx<'_>, target: &dyn ScoreView, j: usize) -
         }
         if have != value {
             tx.put_measure(j, key, value)?;
+            changed = true;
+        }
+    }
+    Ok(changed)
+}
+
+/// Sets the transposition changes of measure `j` (one key per part) to the target's; returns
+/// whether any changed. A stored change equal to what is in force means the same as none.
+fn sync_transpositions(
+    tx: &mut ScoreTx<'_>,
+    target: &dyn ScoreView,
+    j: usize,
+    part_ids: &[PartId],
+) -> Result<bool> {
+    use bandpro_crdt::ScalarValue;
+    if j == 0 {
+        return Ok(false);
+    }
+    let mut changed = false;
+    for (k, part) in part_ids.iter().enumerate() {
+        let (now, before) = (target.transposition(k, j), target.transposition(k, j - 1));
+        let want: Option<ScalarValue> = (now != before).then(|| now.to_string().into());
+        let key = format!("{TRANSPOSITION_FROM}{}", obj_key(&part.0));
+        let mut have = tx.measure_field(j, &key)?;
+        if want.is_none() && have == Some(before.to_string().into()) {
+            have = None;
+        }
+        if have != want {
+            tx.put_measure(j, &key, want)?;
             changed = true;
         }
     }

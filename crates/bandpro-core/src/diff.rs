@@ -58,6 +58,18 @@ pub enum DiffEntry {
         /// New value, if any.
         to: Option<String>,
     },
+    /// A part's transposition that changed at a measure (new numbering): a doubler switching
+    /// instrument.
+    TranspositionChanged {
+        /// The part's name.
+        part: String,
+        /// The measure.
+        measure: usize,
+        /// The transposition the old version changed to here, if it changed here.
+        from: Option<String>,
+        /// The transposition the new version changes to here, if it changes here.
+        to: Option<String>,
+    },
     /// An event only the new version has.
     EventInserted {
         /// Where (new numbering).
@@ -122,6 +134,15 @@ impl fmt::Display for DiffEntry {
                 None => write!(
                     f,
                     "{what} change at m.{} removed (was {})",
+                    measure + 1,
+                    from.as_deref().unwrap_or("?")
+                ),
+            },
+            DiffEntry::TranspositionChanged { part, measure, from, to } => match to {
+                Some(to) => write!(f, "{part}: transposition changed to {to} from m.{}", measure + 1),
+                None => write!(
+                    f,
+                    "{part}: transposition change at m.{} removed (was {})",
                     measure + 1,
                     from.as_deref().unwrap_or("?")
                 ),
@@ -280,6 +301,30 @@ pub fn diff(old: &Score, new: &Score) -> Vec<DiffEntry> {
                 from: tempo_then,
                 to: tempo_now,
             });
+        }
+    }
+    // Transposition changes, per part both versions have, in measures both have (the first
+    // measure's is the part's own).
+    for p in 0..new.part_count() {
+        let id = new.part_id(p).expect("index in range").0;
+        let Some(q) = (0..old.part_count()).find(|&q| old.part_id(q).is_some_and(|o| o.0 == id)) else {
+            continue;
+        };
+        let change = |s: &Score, part: usize, m: usize| {
+            let now = s.transposition(part, m);
+            (m == 0 || s.transposition(part, m - 1) != now).then(|| now.to_string())
+        };
+        for m in 0..new.measure_count() {
+            let Some(&o) = old_m.get(&new.measure_object(m).expect("in range")) else { continue };
+            let (to, from) = (change(new, p, m), change(old, q, o));
+            if to != from {
+                out.push(DiffEntry::TranspositionChanged {
+                    part: new.part(p).name.clone(),
+                    measure: m,
+                    from,
+                    to,
+                });
+            }
         }
     }
     // Events, by id, in measures both versions have.

@@ -261,6 +261,18 @@ impl<'a> ScoreTx<'a> {
         Ok(())
     }
 
+    /// Sets a part's transposition (written to sounding) from `measure` on, until the next
+    /// change: for a player who doubles on another instrument. At measure 0 it sets the part's
+    /// own transposition.
+    pub fn set_transposition(&mut self, part: PartId, measure: usize, interval: Interval) -> Result<()> {
+        self.part_position(part)?;
+        if measure == 0 {
+            return Ok(self.tx.put(&part.0, TRANSPOSITION, interval.to_string())?);
+        }
+        let key = format!("{TRANSPOSITION_FROM}{}", obj_key(&part.0));
+        self.put_measure(measure, &key, Some(interval.to_string().into()))
+    }
+
     /// Sets the time signature from `measure` on (until the next change).
     pub fn set_time_signature(&mut self, measure: usize, time: TimeSignature) -> Result<()> {
         self.put_measure(measure, TIME, Some(time.to_string().into()))

@@ -9,6 +9,9 @@
 //!       "time"?, "key"?          only where they change; measure 0 always has both
 //!       "pickup"?, "tempo"? ("1/4=120"), "barline"?, "repeat"? ("start", "end:2",
 //!       "start,end:2"), "ending"? ("1,2"), "jumps"? ("segno,coda,fine,tocoda,dc,ds")
+//!       "tr:<part>"?  a part's transposition from this measure on (a doubler switching
+//!                 instrument), where it changes; the part's own "transposition" holds
+//!                 for the measures before the first
 //!       "events": list of event maps, all parts and voices together, each tagged
 //!                 { "p": part id, "v": voice, "d": duration, "n": notes, ... }
 //!   }
@@ -45,6 +48,10 @@ pub(crate) const TRANSPOSITION: &str = "transposition";
 pub(crate) const STAVES: &str = "staves";
 
 /// Measure keys.
+/// Prefix of a measure key holding a part's transposition from that measure on: `tr:` and the
+/// part's key (see `obj_key`). One key per part, rather than a map of parts, so that two people
+/// setting transpositions at once never create rival containers.
+pub(crate) const TRANSPOSITION_FROM: &str = "tr:";
 pub(crate) const TIME: &str = "time";
 pub(crate) const KEY: &str = "key";
 pub(crate) const PICKUP: &str = "pickup";

@@ -576,7 +576,7 @@ impl Score {
                 }
             } else if let Some(&m) = cache.measure_by_obj.get(&p.obj) {
                 if let PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key } = &p.action {
-                    if key == TIME || key == KEY || key == PICKUP {
+                    if key == TIME || key == KEY || key == PICKUP || key.starts_with(TRANSPOSITION_FROM) {
                         signatures_dirty = true;
                     }
                     dirty.insert(p.obj);
@@ -745,6 +745,7 @@ fn field_name(key: &str) -> &'static str {
         STAFF => "staff",
         VOICE => "voice",
         PART => "part",
+        k if k.starts_with(TRANSPOSITION_FROM) => "transposition",
         TIME => "time signature",
         KEY => "key signature",
         PICKUP => "pickup",
@@ -836,6 +837,14 @@ impl ScoreView for Score {
 
     fn events(&self, part: usize, measure: usize, voice: usize) -> &[Event] {
         self.cache.measures[measure].cells.get(part).and_then(|v| v.get(voice)).map_or(&[], Vec::as_slice)
+    }
+
+    fn transposition(&self, part: usize, measure: usize) -> bandpro_music::Interval {
+        self.cache
+            .measures
+            .get(measure)
+            .and_then(|m| m.transpositions.get(part).copied().flatten())
+            .unwrap_or_else(|| self.part(part).transposition)
     }
 }
 

@@ -39,6 +39,11 @@ pub(crate) struct CachedMeasure {
     /// Own explicit values, before inheritance.
     own_time: Option<TimeSignature>,
     own_key: Option<Key>,
+    /// Transposition changes made here: (part key, interval).
+    own_transpositions: Vec<(String, Interval)>,
+    /// Per part (by index), the transposition change in force here, if any has been made by
+    /// this measure; empty when the score has none at all.
+    pub(crate) transpositions: Vec<Option<Interval>>,
     /// Event ids in list order (all parts and voices), to name deleted events.
     pub(crate) order: Vec<(EventId, usize, usize)>,
     /// Per part, per voice, the events with onsets.
@@ -55,14 +60,20 @@ impl CachedMeasure {
             extras: MeasureExtras::default(),
             own_time: None,
             own_key: None,
+            own_transpositions: Vec::new(),
+            transpositions: Vec::new(),
             order: Vec::new(),
             cells: Vec::new(),
         }
     }
 
-    /// Whether the measure sets a time or key signature of its own or is a pickup.
+    /// Whether the measure sets a time or key signature or a transposition of its own or is a
+    /// pickup.
     pub(crate) fn sets_signature(&self) -> bool {
-        self.own_time.is_some() || self.own_key.is_some() || self.info.pickup
+        self.own_time.is_some()
+            || self.own_key.is_some()
+            || !self.own_transpositions.is_empty()
+            || self.info.pickup
     }
 }
 
@@ -259,7 +270,13 @@ impl Cache {
         let mut extras = MeasureExtras::default();
         let (mut time, mut key, mut pickup) = (None, None, false);
         let (mut tempo, mut repeat, mut ending, mut jumps) = (None, (false, None), 0, Default::default());
+        let mut transpositions = Vec::new();
         doc.for_each_entry(&m.obj, |k, v| match k {
+            k if k.starts_with(TRANSPOSITION_FROM) => {
+                if let Some(iv) = str_of(&v).and_then(|s| s.parse::<Interval>().ok()) {
+                    transpositions.push((k[TRANSPOSITION_FROM.len()..].to_owned(), iv));
+                }
+            }
             TIME => time = str_of(&v).and_then(|s| s.parse::<TimeSignature>().ok()),
             KEY => key = str_of(&v).and_then(|s| s.parse::<Key>().ok()),
             PICKUP => pickup = matches!(v.as_scalar(), Some(bandpro_crdt::ScalarValue::Bool(true))),
@@ -272,6 +289,7 @@ impl Cache {
         })?;
         m.own_time = time;
         m.own_key = key;
+        m.own_transpositions = transpositions;
         m.info.pickup = pickup;
         m.info.tempo = tempo;
         (m.info.repeat_start, m.info.repeat_end) = repeat;
@@ -289,11 +307,24 @@ impl Cache {
         Ok(())
     }
 
-    /// Time and key are stored where they change; every measure inherits what is in force.
+    /// Time and key (and transpositions) are stored where they change; every measure inherits
+    /// what is in force.
     pub(crate) fn propagate_signatures(&mut self) {
         let mut time = TimeSignature::COMMON;
         let mut key = Key::C_MAJOR;
+        let any_transposition = self.measures.iter().skip(1).any(|m| !m.own_transpositions.is_empty());
+        let part_keys: Vec<String> = self.parts.iter().map(|p| obj_key(&p.obj)).collect();
+        let mut transpositions: Vec<Option<Interval>> =
+            if any_transposition { vec![None; part_keys.len()] } else { Vec::new() };
         for (i, shared) in self.measures.iter_mut().enumerate() {
+            // A change in the first measure is the part's own transposition's business.
+            if i > 0 {
+                for (part, iv) in &shared.own_transpositions {
+                    if let Some(p) = part_keys.iter().position(|k| k == part) {
+                        transpositions[p] = Some(*iv);
+                    }
+                }
+            }
             let time_change = i == 0 || shared.own_time.is_some_and(|t| t != time);
             let key_change = i == 0 || shared.own_key.is_some_and(|k| k != key);
             time = shared.own_time.unwrap_or(time);
@@ -302,8 +333,10 @@ impl Cache {
             // Only a measure whose signatures change is copied (see `measures`).
             if (m.extras.time_change, m.extras.key_change, m.info.time, m.info.key)
                 != (time_change, key_change, time, key)
+                || m.transpositions != transpositions
             {
                 let m = Arc::make_mut(shared);
+                m.transpositions.clone_from(&transpositions);
                 m.extras.time_change = time_change;
                 m.extras.key_change = key_change;
                 m.info.time = time;

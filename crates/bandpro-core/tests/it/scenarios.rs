@@ -322,3 +322,41 @@ fn staves_are_zero_based_so_a_file_imports_once_and_a_piano_keeps_its_left_hand(
     s.edit("ann", "", |tx| tx.set_staff(id, 0)).unwrap();
     assert_eq!(s.events(0, 0, 1)[0].staff, 0);
 }
+
+/// A saxophonist doubling on flute: the file's transposition changes survive an import, a
+/// re-import of the same file changes nothing, editing moves them, and validation hears each
+/// measure at its own transposition.
+#[test]
+fn a_doubler_keeps_transposition_changes_per_measure() {
+    use bandpro_music::{SimpleScore, instrument};
+    let sax = instrument::by_id("alto-sax").unwrap().transposition;
+    let mut file =
+        SimpleScore::from_text("4/4", "C major", &[("alto-sax", &["A4:1 | A4:1 | C5:1 | A4:1"])]).unwrap();
+    file.set_transposition_from(0, 2, Interval::UNISON).unwrap();
+    file.set_transposition_from(0, 3, sax).unwrap();
+    let mut s = Score::new(ReplicaId::from_u128(1)).unwrap();
+    s.import_view("ann", "import", &file).unwrap();
+    let per_measure = |s: &Score| (0..4).map(|m| s.transposition(0, m)).collect::<Vec<_>>();
+    assert_eq!(per_measure(&s), vec![sax, sax, Interval::UNISON, sax]);
+    assert_eq!(SimpleScore::from_view(&s).transposition_changes(0), file.transposition_changes(0));
+    let mut other = s.fork(ReplicaId::from_u128(2));
+    // The same file again: nothing to record.
+    let (stats, _) = s.import_view("ann", "again", &file).unwrap();
+    assert_eq!(stats.measures_changed, 0, "{stats:?}");
+    // Moving the switch back to flute one measure earlier, through the editing API.
+    let part = s.part_id(0).unwrap();
+    let (_, edit) =
+        s.edit("bob", "flute from m.2", |tx| tx.set_transposition(part, 1, Interval::UNISON)).unwrap();
+    assert!(edit.changes.iter().any(|c| c.to_string().contains("transposition")), "{:?}", edit.changes);
+    assert_eq!(per_measure(&s), vec![sax, Interval::UNISON, Interval::UNISON, sax]);
+    // A4 written sounds C4 on the saxophone, A4 on the flute: the diagnostics follow.
+    let fresh = bandpro_music::validate::validate(&s, &bandpro_music::validate::ValidationConfig::default());
+    assert_eq!(s.diagnostics().to_vec(), fresh);
+    // The diff says it in musical terms.
+    let diff = bandpro_core::diff::diff(&other, &s);
+    let said: Vec<String> = diff.iter().map(ToString::to_string).collect();
+    assert!(said.iter().any(|d| d.contains("transposition changed to P1 from m.2")), "{said:?}");
+    // A replica that receives the change agrees.
+    other.merge(&s).unwrap();
+    assert_eq!(per_measure(&other), per_measure(&s));
+}
