@@ -159,7 +159,19 @@ impl Score {
     pub fn locate(&self, event: EventId) -> Option<(usize, usize, usize, usize)> {
         let place = self.cache.events.get(&event)?;
         let m = *self.cache.measure_by_obj.get(&place.measure_obj)?;
-        for (p, voices) in self.cache.measures[m].cells.iter().enumerate() {
+        let measure = &self.cache.measures[m];
+        // The measure's list order names the event's part and voice: search that voice only
+        // (scanning every voice's events reads the whole measure, mostly not in the cache).
+        if let Some(&(_, p, v)) = measure.order.iter().find(|(id, _, _)| *id == event)
+            && let Some(i) = measure
+                .cells
+                .get(p)
+                .and_then(|c| c.get(v))
+                .and_then(|evs| evs.iter().position(|e| e.id == event))
+        {
+            return Some((p, m, v, i));
+        }
+        for (p, voices) in measure.cells.iter().enumerate() {
             for (v, events) in voices.iter().enumerate() {
                 if let Some(i) = events.iter().position(|e| e.id == event) {
                     return Some((p, m, v, i));

@@ -99,15 +99,15 @@ pub(crate) struct Cache {
     pub(crate) measures_list: ObjId,
     pub(crate) meta: ObjId,
     pub(crate) parts: Vec<CachedPart>,
-    pub(crate) part_by_key: HashMap<String, usize>,
+    pub(crate) part_by_key: HashMap<String, usize, ahash::RandomState>,
     /// Shared between copies of a score until one of them re-reads a measure (copy on write):
     /// forecasts and time travel copy the view of a whole score.
     pub(crate) measures: Vec<Arc<CachedMeasure>>,
-    pub(crate) measure_by_obj: HashMap<ObjId, usize>,
+    pub(crate) measure_by_obj: HashMap<ObjId, usize, ahash::RandomState>,
     /// Events list object to its measure object.
-    pub(crate) list_to_measure: HashMap<ObjId, ObjId>,
-    pub(crate) events: Arc<HashMap<EventId, EventPlace>>,
-    pub(crate) event_by_obj: Arc<HashMap<ObjId, EventId>>,
+    pub(crate) list_to_measure: HashMap<ObjId, ObjId, ahash::RandomState>,
+    pub(crate) events: Arc<HashMap<EventId, EventPlace, ahash::RandomState>>,
+    pub(crate) event_by_obj: Arc<HashMap<ObjId, EventId, ahash::RandomState>>,
     /// What could not be read (a malformed event or measure from a faulty peer): skipped, and
     /// reported here rather than dropped silently.
     pub(crate) warnings: Vec<String>,
@@ -132,10 +132,10 @@ impl Cache {
             measures_list: object_at(doc, &ROOT, MEASURES, ObjType::List)?,
             meta: object_at(doc, &ROOT, META, ObjType::Map)?,
             parts: Vec::new(),
-            part_by_key: HashMap::new(),
+            part_by_key: HashMap::default(),
             measures: Vec::new(),
-            measure_by_obj: HashMap::new(),
-            list_to_measure: HashMap::new(),
+            measure_by_obj: HashMap::default(),
+            list_to_measure: HashMap::default(),
             events: Arc::default(),
             event_by_obj: Arc::default(),
             warnings: Vec::new(),

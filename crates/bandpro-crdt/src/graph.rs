@@ -76,7 +76,7 @@ impl VersionVector {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Graph {
     pub(crate) nodes: Vec<Node>,
-    index: HashMap<ChangeHash, u32>,
+    index: HashMap<ChangeHash, u32, ahash::RandomState>,
     /// Per interned replica, its changes' indices in counter order.
     pub(crate) by_replica: Vec<Vec<u32>>,
     heads: Vec<u32>,

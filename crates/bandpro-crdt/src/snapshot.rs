@@ -420,7 +420,7 @@ fn build(snap: Snap, replica: ReplicaId) -> Result<Document, String> {
             return Err(format!("object {j} is not where its parent holds it"));
         }
     }
-    let mut increments = HashMap::new();
+    let mut increments = HashMap::default();
     for (id, v) in snap.increments {
         increments.insert(op(id)?, v);
     }

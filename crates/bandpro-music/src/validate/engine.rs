@@ -349,6 +349,30 @@ pub(super) fn validate_measure(
 
 /// Writes into `memo` what the last `validate_measure` read, for a later `Reuse`.
 pub(super) fn fill_memo(sc: &Scratch, memo: &mut Memo) {
+    // After a re-check of one part whose voices kept their lengths, only that part's tracks
+    // differ from what the memo holds (and the hashes): copy those, not the whole measure.
+    if let Some(p) = sc.reused_part
+        && sc.have_slices
+        && memo.complete
+        && memo.tracks.len() == sc.tracks.len()
+        && memo.evs.len() == sc.evs.len()
+        && memo
+            .tracks
+            .iter()
+            .zip(&sc.tracks)
+            .all(|(a, b)| (a.part, a.voice, a.evs) == (b.part, b.voice, b.evs))
+    {
+        memo.hashes.copy_from_slice(&sc.hashes);
+        for (t, tr) in sc.tracks.iter().enumerate().filter(|(_, t)| t.part == p) {
+            let r = tr.evs.0..tr.evs.1;
+            memo.tracks[t] = *tr;
+            memo.evs[r.clone()].copy_from_slice(&sc.evs[r.clone()]);
+            memo.raw[r.clone()].copy_from_slice(&sc.raw[r]);
+            memo.carry[t] = sc.carry[t];
+        }
+        memo.symbols.clone_from(&sc.symbols);
+        return;
+    }
     memo.complete = sc.have_slices;
     if sc.have_slices {
         memo.tracks.clone_from(&sc.tracks);
