@@ -171,62 +171,192 @@ pub fn analyze(
     Ok(Status::Clean)
 }
 
-/// `bandpro stats [FILE|REV]`.
-pub fn stats(ws: &Workspace, source: Option<&str>) -> Result<Status> {
-    let src = load(ws, source)?;
-    let score = src.score.as_ref();
-    let mut parts = Vec::new();
-    let (mut total_notes, mut total_rests) = (0, 0);
-    for p in 0..score.part_count() {
-        let (mut notes, mut rests) = (0, 0);
-        for m in 0..score.measure_count() {
-            for v in 0..score.voice_count(p, m) {
-                for e in score.events(p, m, v) {
-                    if e.is_rest() {
-                        rests += 1;
-                    } else {
-                        notes += e.notes().len();
-                    }
+/// `bandpro stats [FILE|FOLDER|REV]...`: one source prints its summary; several files or
+/// folders (searched for score files, recursively) are read in parallel and print one summary
+/// each, as a JSON array with `--json`. A file that cannot be read gets an `error` entry and
+/// the command exits 2 after the others.
+pub fn stats(ws: &Workspace, sources: &[String]) -> Result<Status> {
+    let single = match sources {
+        [] => Some(None),
+        [one] if !ws.path(Path::new(one)).is_dir() => Some(Some(one.as_str())),
+        _ => None,
+    };
+    if let Some(source) = single {
+        let src = load(ws, source)?;
+        let summary = Summary::of(src.score.as_ref());
+        ws.out.json(&summary.json(&src.label));
+        summary.print(ws, &src.label, true);
+        return Ok(Status::Clean);
+    }
+    let mut files = Vec::new();
+    for s in sources {
+        let p = ws.path(Path::new(s));
+        if p.is_dir() {
+            score_files_in(&p, &mut files)?;
+        } else {
+            files.push(p);
+        }
+    }
+    let results = read_all(&files);
+    let mut failed = false;
+    let mut entries = Vec::with_capacity(results.len());
+    for (path, result) in files.iter().zip(results) {
+        let label = path.display().to_string();
+        match result {
+            Ok(summary) => {
+                entries.push(summary.json(&label));
+                summary.print(ws, &label, false);
+            }
+            Err(e) => {
+                failed = true;
+                entries.push(json!({ "source": label, "error": format!("{e:#}") }));
+                if !ws.out.json {
+                    eprintln!("error: {e:#}");
                 }
             }
         }
-        total_notes += notes;
-        total_rests += rests;
-        let info = score.part(p);
-        parts.push((info.name.clone(), info.instrument.map(|i| i.id), notes, rests));
     }
-    let mut times: Vec<String> = Vec::new();
-    let mut keys: Vec<String> = Vec::new();
-    for m in 0..score.measure_count() {
-        let info = score.measure(m);
-        for (list, v) in [(&mut times, info.time.to_string()), (&mut keys, info.key.to_string())] {
-            if list.last() != Some(&v) {
-                list.push(v);
-            }
+    ws.out.json(&entries);
+    if failed {
+        bail!("some files could not be read (see above)");
+    }
+    Ok(Status::Clean)
+}
+
+/// The score files (by extension) in `dir` and its subfolders, sorted.
+fn score_files_in(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| anyhow::anyhow!("cannot read folder {}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            score_files_in(&p, out)?;
+        } else if bandpro_music::formats::FileFormat::from_extension(
+            p.extension().and_then(|e| e.to_str()).unwrap_or(""),
+        )
+        .is_some()
+        {
+            out.push(p);
         }
     }
-    ws.out.json(&json!({
-        "source": src.label,
-        "parts": parts.iter().map(|(n, i, notes, rests)| json!({ "name": n, "instrument": i, "notes": notes, "rests": rests })).collect::<Vec<_>>(),
-        "measures": score.measure_count(),
-        "notes": total_notes,
-        "rests": total_rests,
-        "time_signatures": times,
-        "keys": keys,
-    }));
-    ws.out.line(format!(
-        "{}: {} part(s), {} measure(s), {} note(s), {} rest(s)",
-        src.label,
-        parts.len(),
-        score.measure_count(),
-        total_notes,
-        total_rests
-    ));
-    ws.out.line(format!("time: {}   key: {}", times.join(", "), keys.join(", ")));
-    let mut rows = vec![vec!["part".into(), "instrument".into(), "notes".into(), "rests".into()]];
-    rows.extend(parts.iter().map(|(n, i, notes, rests)| {
-        vec![n.clone(), i.unwrap_or("-").to_owned(), notes.to_string(), rests.to_string()]
-    }));
-    ws.out.table(&rows);
-    Ok(Status::Clean)
+    Ok(())
+}
+
+/// Reads and summarises `files` on every core, in order.
+fn read_all(files: &[std::path::PathBuf]) -> Vec<Result<Summary>> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism().map_or(1, usize::from).min(files.len().max(1));
+    let mut done: Vec<(usize, Result<Summary>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(path) = files.get(i) else { break };
+                        mine.push((
+                            i,
+                            read_score(path).map(|(score, report)| {
+                                warn_report(path, &report);
+                                Summary::of(&score)
+                            }),
+                        ));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
+}
+
+/// What `stats` says of one score.
+struct Summary {
+    parts: Vec<(String, Option<&'static str>, usize, usize)>,
+    measures: usize,
+    notes: usize,
+    rests: usize,
+    times: Vec<String>,
+    keys: Vec<String>,
+}
+
+impl Summary {
+    fn of(score: &dyn ScoreView) -> Summary {
+        let mut parts = Vec::new();
+        let (mut total_notes, mut total_rests) = (0, 0);
+        for p in 0..score.part_count() {
+            let (mut notes, mut rests) = (0, 0);
+            for m in 0..score.measure_count() {
+                for v in 0..score.voice_count(p, m) {
+                    for e in score.events(p, m, v) {
+                        if e.is_rest() {
+                            rests += 1;
+                        } else {
+                            notes += e.notes().len();
+                        }
+                    }
+                }
+            }
+            total_notes += notes;
+            total_rests += rests;
+            let info = score.part(p);
+            parts.push((info.name.clone(), info.instrument.map(|i| i.id), notes, rests));
+        }
+        let mut times: Vec<String> = Vec::new();
+        let mut keys: Vec<String> = Vec::new();
+        for m in 0..score.measure_count() {
+            let info = score.measure(m);
+            for (list, v) in [(&mut times, info.time.to_string()), (&mut keys, info.key.to_string())] {
+                if list.last() != Some(&v) {
+                    list.push(v);
+                }
+            }
+        }
+        Summary {
+            parts,
+            measures: score.measure_count(),
+            notes: total_notes,
+            rests: total_rests,
+            times,
+            keys,
+        }
+    }
+
+    fn json(&self, label: &str) -> serde_json::Value {
+        json!({
+            "source": label,
+            "parts": self.parts.iter().map(|(n, i, notes, rests)| json!({ "name": n, "instrument": i, "notes": notes, "rests": rests })).collect::<Vec<_>>(),
+            "measures": self.measures,
+            "notes": self.notes,
+            "rests": self.rests,
+            "time_signatures": self.times,
+            "keys": self.keys,
+        })
+    }
+
+    /// The text summary; `detail` adds the signatures and the table of parts.
+    fn print(&self, ws: &Workspace, label: &str, detail: bool) {
+        ws.out.line(format!(
+            "{}: {} part(s), {} measure(s), {} note(s), {} rest(s)",
+            label,
+            self.parts.len(),
+            self.measures,
+            self.notes,
+            self.rests
+        ));
+        if !detail {
+            return;
+        }
+        ws.out.line(format!("time: {}   key: {}", self.times.join(", "), self.keys.join(", ")));
+        let mut rows = vec![vec!["part".into(), "instrument".into(), "notes".into(), "rests".into()]];
+        rows.extend(self.parts.iter().map(|(n, i, notes, rests)| {
+            vec![n.clone(), i.unwrap_or("-").to_owned(), notes.to_string(), rests.to_string()]
+        }));
+        ws.out.table(&rows);
+    }
 }

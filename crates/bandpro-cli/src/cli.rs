@@ -209,11 +209,13 @@ pub enum Command {
         #[arg(long, value_name = "RANGE")]
         measures: Option<String>,
     },
-    /// Parts, measures and notes.
-    #[command(after_help = "Example:\n  bandpro stats score.musicxml")]
+    /// Parts, measures and notes, of one score or of many files at once.
+    #[command(
+        after_help = "Examples:\n  bandpro stats score.musicxml\n  bandpro stats v1\n  bandpro stats --json corpus/ more.mxl   (every score file in the folder, read in parallel)"
+    )]
     Stats {
-        /// A score file or a version [default: HEAD].
-        source: Option<String>,
+        /// Score files, folders of them, or one version [default: HEAD].
+        sources: Vec<String>,
     },
     /// Erase an author's name and messages from the whole history (hashes stay valid).
     #[command(name = "erase-author", after_help = "Example:\n  bandpro erase-author \"Jane Doe\"")]

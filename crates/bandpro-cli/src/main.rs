@@ -92,7 +92,7 @@ pub fn run(cli: Cli) -> Result<Status> {
         Command::Analyze { what, source, measures } => {
             analysis::analyze(&ws, what, source.as_deref(), measures.as_deref())
         }
-        Command::Stats { source } => analysis::stats(&ws, source.as_deref()),
+        Command::Stats { sources } => analysis::stats(&ws, &sources),
         Command::EraseAuthor { name } => versions::erase_author(&ws, &name),
         Command::Tour { keep } => tour::tour(&ws, keep),
         Command::Completions { shell } => {

@@ -184,6 +184,15 @@ pub fn write_score(path: &Path, score: &dyn ScoreView, metadata: &Metadata) -> R
     })?;
     std::io::Write::write_all(&mut tmp, &bytes)
         .with_context(|| format!("cannot write {}", path.display()))?;
+    // The temporary file is private (0600); a score written for others to open is not.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o7777);
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
     tmp.persist(path).map_err(|e| anyhow!("cannot write {}: {}", path.display(), e.error))?;
     Ok(())
 }

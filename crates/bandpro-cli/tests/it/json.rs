@@ -142,6 +142,27 @@ fn validate_analyze_and_stats_shapes() {
     assert_eq!((s["measures"].as_u64(), s["notes"].as_u64()), (Some(12), Some(128)));
     assert_eq!(s["parts"][1]["name"], "Alto");
     assert_eq!(s["keys"], serde_json::json!(["G major"]));
+
+    // Many files at once: a folder (searched recursively) and a file, one summary each, in
+    // order; a broken file gets an error entry and exit 2, the others are still read.
+    d.write("corpus/a.musicxml", crate::CHORALE);
+    d.write("corpus/deeper/b.musicxml", crate::CHORALE);
+    d.write("corpus/notes.txt", "not a score");
+    let all = d.run(&["stats", "--json", "corpus", "score.musicxml"]).ok().json();
+    let all = all.as_array().expect("an array for several sources");
+    assert_eq!(all.len(), 3, "{all:?}");
+    assert!(all[0]["source"].as_str().unwrap().ends_with("a.musicxml"));
+    assert!(all[1]["source"].as_str().unwrap().ends_with("b.musicxml"));
+    assert!(all.iter().all(|x| x["notes"] == s["notes"]), "{all:?}");
+    d.write("corpus/broken.musicxml", "<score-partwise><part");
+    let listed = d.run(&["stats", "--json", "corpus"]).code(2).json();
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 3);
+    assert!(
+        listed
+            .iter()
+            .any(|x| x["source"].as_str().unwrap().ends_with("broken.musicxml") && x["error"].is_string())
+    );
 }
 
 #[test]
@@ -153,5 +174,12 @@ fn write_commands_print_json_too() {
     has(&d.run(&["branch", "b", "--json"]).ok().json(), &["created", "heads"]);
     has(&d.run(&["checkout", "b", "--json"]).ok().json(), &["rev", "branch", "heads", "file", "switched"]);
     has(&d.run(&["export", "-o", "x.mid", "--json"]).ok().json(), &["source", "output"]);
+    // An exported score is for others to open too, not private like a temporary file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(d.path().join("x.mid")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o644, "{mode:o}");
+    }
     has(&d.run(&["erase-author", "x", "--json"]).ok().json(), &["author", "erased"]);
 }

@@ -84,9 +84,13 @@ impl Dir {
         self.path().join(name)
     }
 
-    /// Writes a file.
+    /// Writes a file (and the folders it is in).
     pub fn write(&self, name: &str, text: &str) {
-        std::fs::write(self.file(name), text).unwrap();
+        let path = self.file(name);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).unwrap();
+        }
+        std::fs::write(path, text).unwrap();
     }
 
     /// Reads a file.
