@@ -5,7 +5,8 @@
 //! `<chord/>` flag, `<duration>` and `<voice>` come in a fixed order, but `<attributes>` and
 //! directions must be matched up with the notes around them), so the reader first builds this
 //! compact tree: one flat arena of nodes, names and text borrowed from the input wherever no
-//! entity had to be expanded.
+//! entity had to be expanded. A node is 32 bytes of offsets into the input (a large score has
+//! millions of elements: wider nodes made the page faults of the arena a fifth of a read).
 
 use std::borrow::Cow;
 
@@ -16,29 +17,71 @@ use crate::formats::limits;
 
 const NONE: u32 = u32::MAX;
 
-/// One element.
-#[derive(Debug)]
-pub(crate) struct Node<'a> {
-    /// Local name (namespace prefix removed).
-    pub name: &'a str,
+/// One element: offsets into the input (which is at most `limits::MAX_XML_BYTES` long).
+#[derive(Debug, Clone, Copy)]
+struct Node {
+    /// Local name (namespace prefix removed): start and length in the input.
+    name_start: u32,
+    name_len: u32,
     /// Byte offset of the `<` of the start tag.
-    pub pos: usize,
+    pos: u32,
     attr_start: u32,
     attr_end: u32,
     first_child: u32,
-    last_child: u32,
     next_sibling: u32,
-    /// Text content of a leaf element (entities expanded). Empty for elements with children.
-    pub text: Cow<'a, str>,
+    /// Text content of a leaf element (entities expanded); empty for elements with children.
+    text: Text,
 }
+
+/// Where an element's text is.
+#[derive(Debug, Clone, Copy)]
+enum Text {
+    /// A slice of the input: start and length.
+    Input(u32, u32),
+    /// An entry of `Doc::owned` (text with entities expanded, or pieced together).
+    Owned(u32),
+}
+
+const EMPTY: Text = Text::Input(0, 0);
 
 /// The whole document.
 #[derive(Debug)]
 pub(crate) struct Doc<'a> {
-    nodes: Vec<Node<'a>>,
+    nodes: Vec<Node>,
     attrs: Vec<(&'a str, Cow<'a, str>)>,
+    /// Texts that are not slices of the input.
+    owned: Vec<String>,
     /// The decoded source text.
     pub src: &'a str,
+}
+
+impl Doc<'_> {
+    fn text_of(&self, t: Text) -> &str {
+        match t {
+            Text::Input(start, len) => &self.src[start as usize..(start + len) as usize],
+            Text::Owned(i) => &self.owned[i as usize],
+        }
+    }
+
+    /// Appends `piece` to node `idx`'s text.
+    fn push_text(&mut self, idx: u32, piece: Cow<'_, str>) {
+        let node = &mut self.nodes[idx as usize];
+        let src = self.src.as_bytes().as_ptr_range();
+        let p = piece.as_ptr();
+        match (node.text, &piece) {
+            // A slice of the input where nothing was there yet: keep pointing into it.
+            (Text::Input(_, 0), Cow::Borrowed(b)) if src.contains(&p) => {
+                node.text = Text::Input((p as usize - src.start as usize) as u32, b.len() as u32);
+            }
+            (Text::Owned(i), _) => self.owned[i as usize].push_str(&piece),
+            (prev, _) => {
+                let mut joined = self.text_of(prev).to_owned();
+                joined.push_str(&piece);
+                self.nodes[idx as usize].text = Text::Owned(self.owned.len() as u32);
+                self.owned.push(joined);
+            }
+        }
+    }
 }
 
 /// A handle to an element of a [`Doc`].
@@ -49,28 +92,29 @@ pub(crate) struct El<'d, 'a> {
 }
 
 impl<'d, 'a> El<'d, 'a> {
-    fn node(self) -> &'d Node<'a> {
+    fn node(self) -> &'d Node {
         &self.doc.nodes[self.idx as usize]
     }
 
     /// Local name.
     pub fn name(self) -> &'a str {
-        self.node().name
+        let n = self.node();
+        &self.doc.src[n.name_start as usize..(n.name_start + n.name_len) as usize]
     }
 
     /// Byte offset of the start tag.
     pub fn pos(self) -> usize {
-        self.node().pos
+        self.node().pos as usize
     }
 
     /// Text content, trimmed.
     pub fn text(self) -> &'d str {
-        self.node().text.trim()
+        self.raw_text().trim()
     }
 
     /// Text content, untrimmed.
     pub fn raw_text(self) -> &'d str {
-        &self.node().text
+        self.doc.text_of(self.node().text)
     }
 
     /// An attribute's value.
@@ -319,8 +363,17 @@ fn parse_attrs<'a>(
 pub(crate) fn parse<'a>(src: &'a str, format: &'static str) -> Result<Doc<'a>> {
     let mut reader = quick_xml::Reader::from_str(src);
     reader.config_mut().check_end_names = true;
-    let mut doc = Doc { nodes: Vec::with_capacity(src.len() / 24), attrs: Vec::new(), src };
+    // Sized for a typical MusicXML file, so that the arenas of a large score are not copied as
+    // they grow.
+    let mut doc = Doc {
+        nodes: Vec::with_capacity(src.len() / 24),
+        attrs: Vec::with_capacity(src.len() / 128),
+        owned: Vec::new(),
+        src,
+    };
     let mut stack: Vec<u32> = Vec::new();
+    // Per open element, its last child so far (children are linked as they come).
+    let mut last_child: Vec<u32> = Vec::new();
     let mut root_done = false;
     loop {
         let before = reader.buffer_position() as usize;
@@ -352,7 +405,9 @@ pub(crate) fn parse<'a>(src: &'a str, format: &'static str) -> Result<Doc<'a>> {
                 let name_end = tag[1..]
                     .find(|c: char| c.is_ascii_whitespace() || c == '/' || c == '>')
                     .map_or(tag.len(), |i| i + 1);
-                let name = local(&tag[1..name_end]);
+                let full_name = &tag[1..name_end];
+                let name = local(full_name);
+                let name_start = (tag_start + 1 + full_name.len() - name.len()) as u32;
                 let attr_start = doc.attrs.len() as u32;
                 parse_attrs(format, src, tag_start, tag, &mut doc.attrs)?;
                 let idx = doc.nodes.len() as u32;
@@ -365,26 +420,25 @@ pub(crate) fn parse<'a>(src: &'a str, format: &'static str) -> Result<Doc<'a>> {
                     });
                 }
                 doc.nodes.push(Node {
-                    name,
-                    pos: tag_start,
+                    name_start,
+                    name_len: name.len() as u32,
+                    pos: tag_start as u32,
                     attr_start,
                     attr_end: doc.attrs.len() as u32,
                     first_child: NONE,
-                    last_child: NONE,
                     next_sibling: NONE,
-                    text: Cow::Borrowed(""),
+                    text: EMPTY,
                 });
-                if let Some(&parent) = stack.last() {
+                if let (Some(&parent), Some(last)) = (stack.last(), last_child.last_mut()) {
                     let p = &mut doc.nodes[parent as usize];
                     // Mixed content is not used by MusicXML: drop whitespace before children.
-                    p.text = Cow::Borrowed("");
-                    let last = p.last_child;
-                    p.last_child = idx;
-                    if last == NONE {
+                    p.text = EMPTY;
+                    if *last == NONE {
                         p.first_child = idx;
                     } else {
-                        doc.nodes[last as usize].next_sibling = idx;
+                        doc.nodes[*last as usize].next_sibling = idx;
                     }
+                    *last = idx;
                 }
                 if is_empty {
                     if stack.is_empty() {
@@ -392,64 +446,54 @@ pub(crate) fn parse<'a>(src: &'a str, format: &'static str) -> Result<Doc<'a>> {
                     }
                 } else {
                     stack.push(idx);
+                    last_child.push(NONE);
                 }
             }
             XmlEvent::End(_) => {
                 stack.pop();
+                last_child.pop();
                 if stack.is_empty() {
                     root_done = true;
                 }
             }
             XmlEvent::Text(t) => {
                 if let Some(&top) = stack.last() {
-                    let n = &mut doc.nodes[top as usize];
-                    if n.first_child == NONE {
-                        let piece = t.xml10_content();
-                        if n.text.is_empty() {
-                            n.text = piece;
-                        } else {
-                            n.text.to_mut().push_str(&piece);
-                        }
+                    if doc.nodes[top as usize].first_child == NONE {
+                        doc.push_text(top, t.xml10_content());
                     }
                 } else if !t.xml10_content().trim().is_empty() {
                     return Err(err(format, src, before, "text outside the root element"));
                 }
             }
             XmlEvent::CData(t) => {
-                if let Some(&top) = stack.last() {
-                    let n = &mut doc.nodes[top as usize];
-                    if n.first_child == NONE {
-                        let piece = t.xml10_content();
-                        if n.text.is_empty() {
-                            n.text = piece;
-                        } else {
-                            n.text.to_mut().push_str(&piece);
-                        }
-                    }
+                if let Some(&top) = stack.last()
+                    && doc.nodes[top as usize].first_child == NONE
+                {
+                    doc.push_text(top, t.xml10_content());
                 }
             }
             XmlEvent::GeneralRef(r) => {
                 let name = r.into_inner();
                 let c = resolve_entity(&name)
                     .ok_or_else(|| err(format, src, before, format!("unknown entity `&{name};`")))?;
-                if let Some(&top) = stack.last() {
-                    let n = &mut doc.nodes[top as usize];
-                    if n.first_child == NONE {
-                        n.text.to_mut().push(c);
-                    }
+                if let Some(&top) = stack.last()
+                    && doc.nodes[top as usize].first_child == NONE
+                {
+                    let mut buf = [0u8; 4];
+                    doc.push_text(top, Cow::Owned(c.encode_utf8(&mut buf).to_owned()));
                 }
             }
             XmlEvent::Eof => {
                 if let Some(&open) = stack.last() {
-                    let n = &doc.nodes[open as usize];
+                    let n = El { doc: &doc, idx: open };
                     return Err(err(
                         format,
                         src,
                         src.len(),
                         format!(
                             "unexpected end of file: `<{}>` opened at {} is not closed",
-                            n.name,
-                            line_col(src, n.pos)
+                            n.name(),
+                            line_col(src, n.pos())
                         ),
                     ));
                 }
