@@ -675,20 +675,26 @@ pub fn sort_measure(diagnostics: &mut [Diagnostic]) {
 /// The order of [`sort_measure`]: a total order, so that a re-check that keeps some verdicts
 /// and makes others afresh lists them exactly as a fresh check does.
 fn place_cmp(a: &Diagnostic, b: &Diagnostic) -> std::cmp::Ordering {
-    // Ties on the place are rare (several notes of one chord), so the detail is compared by
-    // its printed form only then.
-    order_key(a).cmp(&order_key(b)).then_with(|| {
-        if a.detail == b.detail {
-            std::cmp::Ordering::Equal
-        } else {
-            format!("{:?}", a.detail).cmp(&format!("{:?}", b.detail))
-        }
-    })
-}
-
-type RelatedKey = Option<(usize, usize, Rational, Option<EventId>)>;
-
-fn order_key(d: &Diagnostic) -> (usize, usize, Rational, Rule, Option<EventId>, RelatedKey) {
-    let l = &d.location;
-    (l.part, l.voice, l.onset, d.rule, l.event, d.related.map(|r| (r.part, r.voice, r.onset, r.event)))
+    // Field by field, each only when the ones before tie: a re-check compares a measure's
+    // diagnostics many times, and most differ in part or voice. Ties on the whole place are
+    // rare (several notes of one chord), so the detail is compared by its printed form only
+    // then.
+    let (x, y) = (&a.location, &b.location);
+    x.part
+        .cmp(&y.part)
+        .then(x.voice.cmp(&y.voice))
+        .then_with(|| x.onset.cmp(&y.onset))
+        .then_with(|| a.rule.cmp(&b.rule))
+        .then_with(|| x.event.cmp(&y.event))
+        .then_with(|| {
+            let key = |d: &Diagnostic| d.related.map(|r| (r.part, r.voice, r.onset, r.event));
+            key(a).cmp(&key(b))
+        })
+        .then_with(|| {
+            if a.detail == b.detail {
+                std::cmp::Ordering::Equal
+            } else {
+                format!("{:?}", a.detail).cmp(&format!("{:?}", b.detail))
+            }
+        })
 }
