@@ -479,3 +479,188 @@ fn mutated_files_never_panic() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Regressions found by the differential check against music21 (benches/music21).
+
+/// A file of the MusicXML test suite, read; `None` (with a note) when the suite is not there.
+fn suite_file(name: &str) -> Option<(SimpleScore, formats::ImportReport)> {
+    let path = shared_dir().join("musicxml-testsuite/xmlFiles").join(name);
+    match std::fs::read(&path) {
+        Ok(bytes) => Some(musicxml::read(&bytes).unwrap()),
+        Err(_) => {
+            println!("note: {} not found; that part of the test was skipped", path.display());
+            None
+        }
+    }
+}
+
+/// One part named `name` (so no instrument is guessed from "Flute") around `measures`.
+fn one_part(name: &str, measures: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\"?>\n<score-partwise version=\"4.0\">\n<part-list><score-part id=\"P1\"><part-name>{name}</part-name></score-part></part-list>\n<part id=\"P1\">{measures}</part>\n</score-partwise>\n"
+    )
+}
+
+/// Written, the score validates against the schema (when xmllint is there) and reads back the
+/// same.
+fn check_written(score: &SimpleScore, meta: &formats::Metadata, name: &str) -> String {
+    let text = musicxml::write_with(score, meta);
+    let (back, _) = musicxml::read(text.as_bytes()).unwrap();
+    assert_eq!(first_difference(score, &back), None, "{name}");
+    let dir = temp_dir(&format!("regress-{name}"));
+    let file = dir.join(format!("{name}.musicxml"));
+    std::fs::write(&file, &text).unwrap();
+    match xmllint(std::slice::from_ref(&file)) {
+        None => println!("note: xmllint not found; {name} was not validated"),
+        Some(bad) => assert!(bad.is_empty(), "{name} does not validate: {bad:?}"),
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    text
+}
+
+fn notes_of(score: &SimpleScore, part: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for m in 0..score.measure_count() {
+        for v in 0..score.voice_count(part, m) {
+            for e in score.events(part, m, v) {
+                out.extend(e.notes().iter().map(|n| n.pitch.to_string()));
+            }
+        }
+    }
+    out
+}
+
+const PITCHED: &str =
+    "<note><pitch><step>C</step><octave>4</octave></pitch><duration>1</duration><type>quarter</type></note>";
+const UNPITCHED: &str = "<note><unpitched><display-step>E</display-step><display-octave>4</display-octave></unpitched><duration>1</duration><type>quarter</type></note>";
+const REST: &str = "<note><rest/><duration>1</duration><type>quarter</type></note>";
+
+/// A part is unpitched when its notes are, not because a clef is a percussion clef. 12ab-Clefs-
+/// Percussion-NonTrad has a percussion clef in m.1 and G, F and C clefs after, and every note is
+/// a `<pitch>`: the ten C4s were exported as `<unpitched>` (and MIDI played them on drums).
+#[test]
+fn percussion_clef_does_not_make_pitched_notes_unpitched() {
+    if let Some((score, report)) = suite_file("12ab-Clefs-Percussion-NonTrad.xml") {
+        assert!(!score.part(0).unpitched);
+        assert_eq!(notes_of(&score, 0), vec!["C4"; 10]);
+        let text = check_written(&score, &report.metadata, "12ab");
+        assert!(!text.contains("<unpitched>"));
+        assert_eq!(text.matches("<pitch>").count(), 10);
+    }
+    // (part name, clef sign, notes) -> unpitched, and a warning if any.
+    fn check(name: &str, sign: &str, notes: &[&str], unpitched: bool, warning: Option<&str>) {
+        let attrs =
+            format!("<attributes><divisions>1</divisions><clef><sign>{sign}</sign></clef></attributes>");
+        let xml = one_part(name, &format!("<measure number=\"1\">{attrs}{}</measure>", notes.concat()));
+        let (score, report) = musicxml::read(xml.as_bytes()).unwrap();
+        assert_eq!(score.part(0).unpitched, unpitched, "{name} {sign} {notes:?}");
+        match warning {
+            Some(w) => assert!(report.has_warning(w), "{:?}", report.warnings),
+            None => assert!(!report.has_warning("unpitched"), "{:?}", report.warnings),
+        }
+    }
+    check("Part", "percussion", &[PITCHED, PITCHED], false, None);
+    check("Part", "percussion", &[UNPITCHED, UNPITCHED], true, None);
+    check("Part", "G", &[UNPITCHED], true, None);
+    // The notes decide over a drum's name, too.
+    check("Drum Set", "percussion", &[PITCHED], false, None);
+    check("Drum Set", "percussion", &[UNPITCHED, REST], true, None);
+    // Without notes, the clef or the instrument decides.
+    check("Part", "percussion", &[REST], true, None);
+    check("Drum Set", "G", &[REST], true, None);
+    check("Part", "G", &[REST], false, None);
+    // Both: pitched notes stay pitched; the unpitched ones are kept as pitches at their display
+    // position, with a warning.
+    let warn = "1 pitched and 2 unpitched notes: read as pitched";
+    check("Part", "percussion", &[UNPITCHED, PITCHED, UNPITCHED], false, Some(warn));
+    let xml = one_part(
+        "Part",
+        &format!(
+            "<measure number=\"1\"><attributes><divisions>1</divisions></attributes>{UNPITCHED}{PITCHED}</measure>"
+        ),
+    );
+    let (score, _) = musicxml::read(xml.as_bytes()).unwrap();
+    assert_eq!(notes_of(&score, 0), ["E4", "C4"]);
+}
+
+/// A `<part>` without `id` (or with an id the part list lacks) is the first `<score-part>` not
+/// matched by id. 41g-PartNoId gave an empty "MusicXML Part" and a nameless part with the music.
+#[test]
+fn part_without_id_takes_the_first_unmatched_score_part() {
+    if let Some((score, report)) = suite_file("41g-PartNoId.xml") {
+        assert_eq!(score.part_count(), 1);
+        assert_eq!(score.part(0).name, "MusicXML Part");
+        assert_eq!(score.events(0, 0, 0).len(), 1);
+        assert!(report.has_warning("part without `id` is read as score-part `P1`"), "{:?}", report.warnings);
+    }
+    let list = "<part-list><score-part id=\"P1\"><part-name>Flute</part-name></score-part><score-part id=\"P2\"><part-name>Clarinet in Bb</part-name></score-part></part-list>";
+    let measure = |step: &str| {
+        format!(
+            "<measure number=\"1\"><attributes><divisions>1</divisions></attributes><note><pitch><step>{step}</step><octave>5</octave></pitch><duration>4</duration><type>whole</type></note></measure>"
+        )
+    };
+    // (the parts' id attributes, in order) -> what each score-part plays, and a warning.
+    let check = |ids: [&str; 2], expected: [&str; 2], parts: usize, warning: Option<&str>| {
+        let parts_xml: String = ids
+            .iter()
+            .zip(["C", "D"])
+            .map(|(id, step)| format!("<part{id}>{}</part>", measure(step)))
+            .collect();
+        let xml = format!("<score-partwise>{list}{parts_xml}</score-partwise>");
+        let (score, report) = musicxml::read(xml.as_bytes()).unwrap();
+        assert_eq!(score.part_count(), parts, "{ids:?}");
+        for (p, want) in expected.iter().enumerate() {
+            assert_eq!(notes_of(&score, p).concat(), *want, "{ids:?} part {p}");
+        }
+        match warning {
+            Some(w) => assert!(report.has_warning(w), "{ids:?}: {:?}", report.warnings),
+            None => assert!(report.warnings.is_empty(), "{ids:?}: {:?}", report.warnings),
+        }
+    };
+    check(["", " id=\"P1\""], ["D5", "C5"], 2, Some("part without `id` is read as score-part `P2`"));
+    check(
+        [" id=\"X\"", " id=\"P2\""],
+        ["C5", "D5"],
+        2,
+        Some("part `X` is not in the part list; it is read as score-part `P1`"),
+    );
+    check([" id=\"P1\"", " id=\"P2\""], ["C5", "D5"], 2, None);
+    // The notes come with their score-part's name, instrument and transposition.
+    let xml = format!(
+        "<score-partwise>{list}<part id=\"P1\">{}</part><part>{}</part></score-partwise>",
+        measure("C"),
+        measure("D")
+    );
+    let (score, _) = musicxml::read(xml.as_bytes()).unwrap();
+    assert_eq!(score.part(1).name, "Clarinet in Bb");
+    assert_eq!(score.part(1).instrument.map(|i| i.id), Some("clarinet"));
+    assert_eq!(score.part(1).transposition, Interval::from_parts(-1, -2));
+    // No score-part left: a part of its own, as before (41h-TooManyParts).
+    let xml = format!(
+        "<score-partwise>{list}<part id=\"P1\">{}</part><part id=\"P2\">{}</part><part>{}</part></score-partwise>",
+        measure("C"),
+        measure("D"),
+        measure("E")
+    );
+    let (score, report) = musicxml::read(xml.as_bytes()).unwrap();
+    assert_eq!(score.part_count(), 3);
+    assert_eq!(notes_of(&score, 2), ["E5"]);
+    assert!(report.has_warning("no score-part left"), "{:?}", report.warnings);
+    if let Some((score, _)) = suite_file("41h-TooManyParts.xml") {
+        // P1 and two parts the list lacks, P3 and P4.
+        assert_eq!(score.part_count(), 3);
+    }
+    // Timewise: matched measure by measure, the same way each time, warned once.
+    let m = |n: u32, a: &str, b: &str| {
+        format!(
+            "<measure number=\"{n}\"><part><attributes><divisions>1</divisions></attributes><note><pitch><step>{a}</step><octave>5</octave></pitch><duration>4</duration></note></part><part><note><pitch><step>{b}</step><octave>4</octave></pitch><duration>4</duration></note></part></measure>"
+        )
+    };
+    let xml = format!("<score-timewise>{list}{}{}</score-timewise>", m(1, "C", "E"), m(2, "D", "F"));
+    let (score, report) = musicxml::read(xml.as_bytes()).unwrap();
+    assert_eq!(score.part_count(), 2);
+    assert_eq!(notes_of(&score, 0), ["C5", "D5"]);
+    assert_eq!(notes_of(&score, 1), ["E4", "F4"]);
+    assert_eq!(report.warnings.iter().filter(|w| w.message.contains("without `id`")).count(), 2);
+}

@@ -162,7 +162,11 @@ struct PartState {
     /// otherwise.
     transposition: Interval,
     staves: u8,
-    unpitched: bool,
+    /// Notes with `<pitch>` read so far.
+    pitched_notes: usize,
+    /// Notes with `<unpitched>` read so far, and where the first was.
+    unpitched_notes: usize,
+    first_unpitched: usize,
     clefs: Vec<Option<Clef>>,
     verse_index: HashMap<String, u8>,
     open_ending: u16,
@@ -288,49 +292,51 @@ pub(crate) fn read_doc(
     }
     cx.report.metadata.part_groups = groups.into_iter().filter(|g| g.first != usize::MAX).collect();
 
-    // Part data: for each part id, its measures as (measure element, content element).
-    let mut order: Vec<String> = score_parts.iter().map(|p| p.attr("id").unwrap_or("").to_string()).collect();
-    let mut measures_of: HashMap<String, Vec<(El<'_, '_>, El<'_, '_>)>> = HashMap::new();
+    // Part data: for each part of the list (and each part the list does not name), its
+    // measures as (measure element, content element).
+    let mut slots: Vec<Slot<'_, '_>> = score_parts
+        .iter()
+        .map(|p| Slot {
+            score_part: Some(*p),
+            id: p.attr("id").unwrap_or("").to_string(),
+            anonymous: false,
+            measures: Vec::new(),
+        })
+        .collect();
+    let mut matcher = PartMatcher::new(&slots);
     if timewise {
         for m in root.children().filter(|c| c.name() == "measure") {
-            for p in m.children().filter(|c| c.name() == "part") {
-                let id = p.attr("id").unwrap_or("").to_string();
-                if !order.contains(&id) {
-                    cx.warn(p.pos(), format!("part `{id}` is not in the part list"));
-                    order.push(id.clone());
-                }
-                measures_of.entry(id).or_default().push((m, p));
+            let group: Vec<El<'_, '_>> = m.children().filter(|c| c.name() == "part").collect();
+            for (p, s) in group.iter().zip(matcher.assign(&mut cx, &mut slots, &group)) {
+                slots[s].measures.push((m, *p));
+            }
+            if slots.len() > limits::MAX_PARTS {
+                return Err(cx.limit(root.pos(), "parts", limits::MAX_PARTS));
             }
         }
     } else {
-        for p in root.children().filter(|c| c.name() == "part") {
-            let id = p.attr("id").unwrap_or("").to_string();
-            if !order.contains(&id) {
-                cx.warn(p.pos(), format!("part `{id}` is not in the part list"));
-                order.push(id.clone());
-            }
-            let list = measures_of.entry(id).or_default();
-            list.extend(p.children().filter(|c| c.name() == "measure").map(|m| (m, m)));
+        let group: Vec<El<'_, '_>> = root.children().filter(|c| c.name() == "part").collect();
+        for (p, s) in group.iter().zip(matcher.assign(&mut cx, &mut slots, &group)) {
+            slots[s].measures.extend(p.children().filter(|c| c.name() == "measure").map(|m| (m, m)));
         }
     }
-    if order.len() > limits::MAX_PARTS {
+    if slots.len() > limits::MAX_PARTS {
         return Err(cx.limit(root.pos(), "parts", limits::MAX_PARTS));
     }
-    let measure_count = measures_of.values().map(Vec::len).max().unwrap_or(0);
+    let measure_count = slots.iter().map(|s| s.measures.len()).max().unwrap_or(0);
     if measure_count > limits::MAX_MEASURES {
         return Err(cx.limit(root.pos(), "measures", limits::MAX_MEASURES));
     }
-    if measure_count.saturating_mul(order.len()) > limits::MAX_CELLS {
+    if measure_count.saturating_mul(slots.len()) > limits::MAX_CELLS {
         return Err(cx.limit(root.pos(), "parts times measures", limits::MAX_CELLS));
     }
 
     // Read every part.
     let mut next_id = 1u64;
-    let mut parts_out: Vec<(PartInfo, Vec<PartMeasure>)> = Vec::with_capacity(order.len());
-    for id in &order {
-        let score_part = score_parts.iter().find(|p| p.attr("id").unwrap_or("") == id.as_str()).copied();
-        let measures = measures_of.remove(id).unwrap_or_default();
-        let (info, extras, out) = read_part(&mut cx, score_part, id, &measures, &mut next_id)?;
+    let mut parts_out: Vec<(PartInfo, Vec<PartMeasure>)> = Vec::with_capacity(slots.len());
+    for slot in &slots {
+        let (info, extras, out) =
+            read_part(&mut cx, slot.score_part, &slot.id, &slot.measures, &mut next_id)?;
         cx.report.metadata.parts.push(extras);
         parts_out.push((info, out));
     }
@@ -391,6 +397,99 @@ pub(crate) fn read_doc(
         }
     }
     Ok(score)
+}
+
+/// One part of the score being read: a `<score-part>` of the part list, or a `<part>` the list
+/// does not name.
+struct Slot<'d, 'a> {
+    score_part: Option<El<'d, 'a>>,
+    id: String,
+    /// A part without `id` that no `<score-part>` was left for.
+    anonymous: bool,
+    measures: Vec<(El<'d, 'a>, El<'d, 'a>)>,
+}
+
+/// Matches `<part>` elements to slots: by `id`, and a `<part>` without `id` or with an id the
+/// part list does not have to the first `<score-part>` not matched yet, in order (41g: the only
+/// part has no id, the only score-part is P1). What no score-part is left for becomes a part of
+/// its own. Partwise files match all their `<part>`s at once, timewise files those of each
+/// measure.
+struct PartMatcher {
+    by_id: HashMap<String, usize>,
+    listed: usize,
+    warned: std::collections::HashSet<(Option<String>, usize)>,
+}
+
+impl PartMatcher {
+    fn new(slots: &[Slot<'_, '_>]) -> PartMatcher {
+        let mut by_id = HashMap::new();
+        for (i, s) in slots.iter().enumerate() {
+            by_id.entry(s.id.clone()).or_insert(i);
+        }
+        PartMatcher { by_id, listed: slots.len(), warned: Default::default() }
+    }
+
+    /// The slot of each `<part>` of `group`, adding slots for parts the list does not name.
+    fn assign<'d, 'a>(
+        &mut self,
+        cx: &mut Ctx<'_, '_, '_>,
+        slots: &mut Vec<Slot<'d, 'a>>,
+        group: &[El<'d, 'a>],
+    ) -> Vec<usize> {
+        let mut out: Vec<Option<usize>> =
+            group.iter().map(|p| p.attr("id").and_then(|id| self.by_id.get(id).copied())).collect();
+        let mut taken: std::collections::HashSet<usize> = out.iter().flatten().copied().collect();
+        for (k, p) in group.iter().enumerate() {
+            if out[k].is_some() {
+                continue;
+            }
+            let id = p.attr("id");
+            // An id first seen in this group (a repeated unknown id) goes where its first went.
+            if let Some(&s) = id.and_then(|id| self.by_id.get(id)) {
+                out[k] = Some(s);
+                continue;
+            }
+            let s = if let Some(s) = (0..self.listed).find(|s| !taken.contains(s)) {
+                if self.warned.insert((id.map(String::from), s)) {
+                    let target = &slots[s].id;
+                    let what = match id {
+                        None => "part without `id`".to_string(),
+                        Some(x) => format!("part `{x}` is not in the part list; it"),
+                    };
+                    cx.warn(
+                        p.pos(),
+                        format!("{what} is read as score-part `{target}`, the first not matched by id"),
+                    );
+                }
+                s
+            } else if let Some(s) = (self.listed..slots.len())
+                .find(|&s| id.is_none() && slots[s].anonymous && !taken.contains(&s))
+            {
+                s
+            } else {
+                match id {
+                    Some(x) => cx.warn(p.pos(), format!("part `{x}` is not in the part list")),
+                    None => cx.warn(
+                        p.pos(),
+                        "part without `id` and no score-part left for it: read as a part of its own",
+                    ),
+                }
+                slots.push(Slot {
+                    score_part: None,
+                    id: id.unwrap_or("").to_string(),
+                    anonymous: id.is_none(),
+                    measures: Vec::new(),
+                });
+                slots.len() - 1
+            };
+            if let Some(x) = id {
+                self.by_id.insert(x.to_string(), s);
+            }
+            taken.insert(s);
+            out[k] = Some(s);
+        }
+        out.into_iter().map(|s| s.expect("every part is assigned")).collect()
+    }
 }
 
 impl PartGroup {
@@ -473,7 +572,9 @@ fn read_part(
         voice_index: HashMap::new(),
         transposition: info.transposition,
         staves: 1,
-        unpitched: false,
+        pitched_notes: 0,
+        unpitched_notes: 0,
+        first_unpitched: 0,
         clefs: Vec::new(),
         verse_index: HashMap::new(),
         open_ending: 0,
@@ -534,9 +635,28 @@ fn read_part(
         info.transposition = pm.transposition;
     }
     info.staves = st.staves;
-    info.unpitched = st.unpitched
-        || st.clefs.iter().flatten().any(|c| c.sign == ClefSign::Percussion)
-        || info.instrument.is_some_and(|i| i.practical.is_none());
+    // A part is unpitched when its notes are: a percussion clef or a drum's name does not make
+    // pitched notes unpitched (12ab: a percussion clef in m.1, then G, F and C clefs, every note
+    // a `<pitch>`). Only a part without notes goes by its clefs and instrument.
+    info.unpitched = match (st.pitched_notes, st.unpitched_notes) {
+        (0, 0) => {
+            st.clefs.iter().flatten().any(|c| c.sign == ClefSign::Percussion)
+                || info.instrument.is_some_and(|i| i.practical.is_none())
+        }
+        (0, _) => true,
+        (_, 0) => false,
+        (pitched, unpitched) => {
+            // The model has one flag per part: what is pitched stays pitched, and the unpitched
+            // notes are kept at their display position (played there, not on a drum).
+            cx.warn(
+                st.first_unpitched,
+                format!(
+                    "part has {pitched} pitched and {unpitched} unpitched notes: read as pitched; the unpitched notes are kept as pitches at their display position"
+                ),
+            );
+            false
+        }
+    };
     extras.clefs = st.clefs.iter().map(|c| c.unwrap_or(Clef::TREBLE)).collect();
     extras.midi_program = st.midi_program;
     extras.midi_channel = st.midi_channel;
@@ -1327,8 +1447,12 @@ fn read_note(
             octave.clamp(-1, 9)
         };
         pitch = Some(Pitch::try_new(step, alter, octave).map_err(|e| cx.error(p.pos(), e.to_string()))?);
+        st.pitched_notes += 1;
     } else if let Some(u) = el.child("unpitched") {
-        st.unpitched = true;
+        if st.unpitched_notes == 0 {
+            st.first_unpitched = u.pos();
+        }
+        st.unpitched_notes += 1;
         let step = u
             .child_text("display-step")
             .and_then(|s| s.chars().next())
