@@ -43,7 +43,7 @@ fn table() -> &'static [Vec<Candidate>] {
     static TABLE: OnceLock<Vec<Vec<Candidate>>> = OnceLock::new();
     TABLE.get_or_init(|| {
         let mut t: Vec<Vec<Candidate>> = vec![Vec::new(); 4096];
-        for &q in ChordQuality::ALL {
+        for &q in ChordQuality::ALL.iter().filter(|q| q.recognised()) {
             let members = q.members();
             let required: u16 = members.iter().filter(|m| !m.optional).fold(0, |a, m| a | 1 << m.semitones);
             let optional: Vec<&Member> = members.iter().filter(|m| m.optional).collect();
@@ -124,11 +124,7 @@ impl Chord {
 
     /// The lead-sheet symbol ("G7/B").
     pub fn symbol(&self) -> ChordSymbol {
-        ChordSymbol {
-            root: self.root,
-            quality: self.quality,
-            bass: (self.bass != self.root).then_some(self.bass),
-        }
+        ChordSymbol::new(self.root, self.quality).with_bass((self.bass != self.root).then_some(self.bass))
     }
 
     /// Names of the members present, root first, spelled from the root by the template.

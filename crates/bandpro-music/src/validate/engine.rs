@@ -1432,9 +1432,9 @@ fn harmony_rules(view: &dyn ScoreView, m: usize, o: &mut Out<'_>, sc: &mut Scrat
             if slice.mask == 0 {
                 continue;
             }
-            let r = sym.symbol.root.pitch_class();
-            let q = sym.symbol.quality.mask();
-            let tones = ((q << r) | (q >> ((12 - r) % 12))) & 0xfff;
+            // The symbol's own tones, degree alterations applied: a note next to an added #11
+            // is as wrong as one next to the third.
+            let tones = sym.symbol.tones();
             let allowed = sym.symbol.mask();
             let mut against: Option<u8> = None;
             for x in 0..12u8 {
@@ -1461,7 +1461,10 @@ fn harmony_rules(view: &dyn ScoreView, m: usize, o: &mut Out<'_>, sc: &mut Scrat
             let fix = slice.chord.map(|ch| {
                 let root = spelled_root(sc, s, ch.root, center);
                 let bass = slice.bass.map(|b| b.pitch.name()).filter(|b| *b != root);
-                Fix::ReplaceChordSymbol { event: e.id, with: ChordSymbol { root, quality: ch.quality, bass } }
+                Fix::ReplaceChordSymbol {
+                    event: e.id,
+                    with: ChordSymbol::new(root, ch.quality).with_bass(bass),
+                }
             });
             let loc = o.loc(sym.part, sym.voice, Some(e.id), e.onset);
             o.push(

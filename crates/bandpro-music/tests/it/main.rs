@@ -2,6 +2,7 @@
 
 mod abc;
 mod analysis;
+mod chord_symbols;
 mod midi;
 mod model;
 mod musicxml;

@@ -531,6 +531,17 @@ fn notes_of(score: &SimpleScore, part: usize) -> Vec<String> {
     out
 }
 
+/// The chord symbols of a part in a measure.
+fn symbols_of(score: &SimpleScore, part: usize, measure: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for v in 0..score.voice_count(part, measure) {
+        for e in score.events(part, measure, v) {
+            out.extend(e.chord_symbol.map(|c| c.to_string()));
+        }
+    }
+    out
+}
+
 const PITCHED: &str =
     "<note><pitch><step>C</step><octave>4</octave></pitch><duration>1</duration><type>quarter</type></note>";
 const UNPITCHED: &str = "<note><unpitched><display-step>E</display-step><display-octave>4</display-octave></unpitched><duration>1</duration><type>quarter</type></note>";
@@ -663,4 +674,142 @@ fn part_without_id_takes_the_first_unmatched_score_part() {
     assert_eq!(notes_of(&score, 0), ["C5", "D5"]);
     assert_eq!(notes_of(&score, 1), ["E4", "F4"]);
     assert_eq!(report.warnings.iter().filter(|w| w.message.contains("without `id`")).count(), 2);
+}
+
+/// One `<harmony>` before a note of a plain part, as the measure's content.
+fn harmony_measure(harmony: &str) -> String {
+    one_part(
+        "Part",
+        &format!(
+            "<measure number=\"1\"><attributes><divisions>1</divisions></attributes>{harmony}<note><pitch><step>C</step><octave>4</octave></pitch><duration>4</duration><type>whole</type></note></measure>"
+        ),
+    )
+}
+
+/// The chord symbol a `<harmony>` reads as (or "-"), and the warnings.
+fn read_harmony(harmony: &str) -> (String, Vec<String>) {
+    let (score, report) = musicxml::read(harmony_measure(harmony).as_bytes()).unwrap();
+    let symbols = symbols_of(&score, 0, 0);
+    (symbols.join(" "), report.warnings.iter().map(|w| w.message.clone()).collect())
+}
+
+fn harmony(root: &str, kind: &str, rest: &str) -> String {
+    format!("<harmony><root><root-step>{root}</root-step></root><kind>{kind}</kind>{rest}</harmony>")
+}
+
+fn degree(value: u8, alter: i8, ty: &str) -> String {
+    format!(
+        "<degree><degree-value>{value}</degree-value><degree-alter>{alter}</degree-alter><degree-type>{ty}</degree-type></degree>"
+    )
+}
+
+/// `<inversion>` is the slash bass it implies: 71f-AllChordTypes m.9 has F# major in second
+/// inversion, whose C# bass was lost.
+#[test]
+fn harmony_inversion_is_a_slash_bass() {
+    if let Some((score, _)) = suite_file("71f-AllChordTypes.xml") {
+        assert_eq!(symbols_of(&score, 0, 8), ["F#/C#", "Fbb/C", "G#/D#", "C"]);
+    }
+    let check = |kind: &str, rest: &str, expected: &str, warning: Option<&str>| {
+        let (symbol, warnings) = read_harmony(&harmony("C", kind, rest));
+        assert_eq!(symbol, expected, "{kind} {rest}");
+        match warning {
+            Some(w) => assert!(warnings.iter().any(|x| x.contains(w)), "{warnings:?}"),
+            None => assert!(warnings.is_empty(), "{warnings:?}"),
+        }
+    };
+    let inv = |n: &str| format!("<inversion>{n}</inversion>");
+    check("dominant", &inv("0"), "C7", None);
+    check("dominant", &inv("1"), "C7/E", None);
+    check("dominant", &inv("2"), "C7/G", None);
+    check("dominant", &inv("3"), "C7/Bb", None);
+    check("dominant", &inv("4"), "C7", Some("inversion 4 of a chord with fewer members"));
+    check("dominant", &inv("x"), "C7", Some("inversion `x` not understood"));
+    check("minor-sixth", &inv("3"), "Cm6/A", None);
+    check("suspended-fourth", &inv("1"), "Csus4/F", None);
+    // Degrees count: a lowered fifth is still the third member, an added tone takes its place
+    // by number.
+    check("major", &format!("{}{}", inv("2"), degree(5, -1, "alter")), "C(b5)/Gb", None);
+    check("dominant", &format!("{}{}", inv("4"), degree(9, 1, "add")), "C7#9/D#", None);
+    check("minor-seventh", &format!("{}{}", inv("4"), degree(11, 0, "add")), "Cm7(add11)/F", None);
+    // `<bass>` says it outright and wins.
+    check("major", &format!("{}<bass><bass-step>A</bass-step></bass>", inv("1")), "C/A", None);
+}
+
+/// Chord symbols with `<degree>`s and the rarer kinds are kept, and written back (schema
+/// order: kind, bass, degrees). They were dropped with a "skipped" warning: Cmaj7(add #11) and
+/// B7(#5 add #9) in 71a and 71c, Cm7(add 11) in 71d, and in 71f major-11th, Neapolitan,
+/// Italian, French, German, pedal, Tristan, other, C(no 3, b5) and C(no 1, add b6).
+#[test]
+fn chord_symbols_with_degrees_and_rare_kinds_are_kept() {
+    let expected: &[(&str, usize, usize, &[&str])] = &[
+        ("71a-Chordnames.xml", 0, 0, &["C", "Cmaj7(add#11)", "B7(#5,add#9)", "Ebadd9"]),
+        ("71c-ChordsFrets.xml", 0, 0, &["C", "Cmaj7(add#11)", "B7(#5,add#9)", "Ebadd9"]),
+        ("71d-ChordsFrets-Multistaff.xml", 0, 0, &["Ebm9", "C", "D7", "Cm7(add11)"]),
+        ("71f-AllChordTypes.xml", 0, 4, &["C11", "Cmaj11", "Cm11", "C13"]),
+        ("71f-AllChordTypes.xml", 0, 6, &["CN6", "CIt+6", "CFr+6", "CGr+6"]),
+        ("71f-AllChordTypes.xml", 0, 7, &["Cpedal", "C5", "CTristan", "Cother"]),
+        ("71f-AllChordTypes.xml", 0, 9, &["C(no3,b5)", "C(no1,addb6)"]),
+    ];
+    for &(file, part, measure, symbols) in expected {
+        let Some((score, report)) = suite_file(file) else { continue };
+        assert_eq!(symbols_of(&score, part, measure), symbols, "{file} m.{}", measure + 1);
+        assert!(!report.has_warning("chord"), "{file}: {:?}", report.warnings);
+        let text = check_written(&score, &report.metadata, file.trim_end_matches(".xml"));
+        if file.starts_with("71f") {
+            assert!(text.contains("<kind text=\"Tristan\">Tristan</kind>"));
+            // The order of kind, bass and degrees is checked by the schema above.
+            assert!(text.contains("<degree-type>subtract</degree-type>"));
+        }
+    }
+
+    let check = |h: &str, expected: &str, warning: Option<&str>| {
+        let (symbol, warnings) = read_harmony(h);
+        assert_eq!(symbol, expected, "{h}");
+        match warning {
+            Some(w) => assert!(warnings.iter().any(|x| x.contains(w)), "{h}: {warnings:?}"),
+            None => assert!(warnings.is_empty(), "{h}: {warnings:?}"),
+        }
+    };
+    // A quality of the model absorbs the degrees that make it; the rest stay degrees.
+    check(&harmony("C", "dominant", &degree(5, -1, "alter")), "C7b5", None);
+    check(
+        &harmony("C", "dominant", &format!("{}{}", degree(5, -1, "alter"), degree(9, 1, "add"))),
+        "C7b5(add#9)",
+        None,
+    );
+    check(
+        &harmony("C", "dominant", &format!("{}{}", degree(9, 1, "add"), degree(5, -1, "alter"))),
+        "C7#9(b5)",
+        None,
+    );
+    check(&harmony("C", "minor-seventh", &degree(11, 0, "add")), "Cm7(add11)", None);
+    check(&harmony("C", "major", &degree(5, 0, "subtract")), "C(no5)", None);
+    check(&harmony("C", "major", &degree(5, 0, "alter")), "C(♮5)", None);
+    check(
+        &harmony("C", "other", &format!("{}{}", degree(3, -1, "add"), degree(5, 1, "add"))),
+        "Cother(addb3,add#5)",
+        None,
+    );
+    // Spellings editors use: a lower-case Tristan, minor-major for major-minor.
+    check(&harmony("F", "tristan", ""), "FTristan", None);
+    check(&harmony("C", "minor-major", ""), "Cm(maj7)", None);
+    // `<kind text>` chooses between qualities that fit: C6 with an added ninth stays that.
+    check(&harmony("C", "major-sixth", &degree(9, 0, "add")), "C6/9", None);
+    check(
+        &harmony("C", "major-sixth", &degree(9, 0, "add")).replace("<kind>", "<kind text=\"6\">"),
+        "C6(add9)",
+        None,
+    );
+    // What the model cannot carry is said, not silently dropped.
+    let five: String = [9, 11, 13, 2, 4].iter().map(|&v| degree(v, 0, "add")).collect();
+    check(
+        &harmony("C", "dominant", &five),
+        "C7(add9,add11,add13,add2)",
+        Some("more than 4 degree alterations"),
+    );
+    check(&harmony("C", "dominant", &degree(15, 0, "add")), "C7", Some("degree `add 15`"));
+    check(&harmony("C", "dominant", &degree(9, 3, "add")), "C7", Some("altered by 3 not kept"));
+    check(&harmony("C", "dominant", &degree(9, 0, "double")), "C7", Some("degree `double 9`"));
+    check(&harmony("C", "none", ""), "", Some("kind `none`"));
 }

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use crate::chord_symbol::ChordSymbol;
+use crate::chord_symbol::{ChordSymbol, Degree, Degrees};
 use crate::clef::{Clef, ClefSign};
 use crate::duration::TupletRatio;
 use crate::error::{Error, Result};
@@ -811,26 +811,81 @@ fn parse_chord_symbol(cx: &mut Ctx<'_, '_, '_>, h: El<'_, '_>) -> Option<ChordSy
         return None;
     };
     let root = step_alter(root_el, "root-step", "root-alter")?;
-    let kind = h.child_text("kind").unwrap_or("major");
-    let bass = h.child("bass").and_then(|b| step_alter(b, "bass-step", "bass-alter"));
+    let kind_el = h.child("kind");
+    let kind = kind_el.map_or("major", |k| k.text());
     let mut degrees: Vec<(u8, i8, String)> = Vec::new();
     for d in h.children().filter(|c| c.name() == "degree") {
         let value = d.child_text("degree-value").and_then(|v| v.parse::<u8>().ok()).unwrap_or(0);
-        let alter = d.child_text("degree-alter").and_then(parse_decimal).map_or(0, |r| r.floor() as i8);
+        let alter = d
+            .child_text("degree-alter")
+            .and_then(parse_decimal)
+            .map_or(0, |r| r.floor().clamp(i64::from(i8::MIN), i64::from(i8::MAX)) as i8);
         let ty = d.child_text("degree-type").unwrap_or("add").to_string();
         degrees.push((value, alter, ty));
     }
-    match chord_kinds::from_kind(kind, &degrees) {
-        Some(quality) => Some(ChordSymbol { root, quality, bass: bass.filter(|b| *b != root) }),
-        None => {
-            let suffix = if degrees.is_empty() { String::new() } else { " with degrees".to_string() };
-            cx.warn(
+    let Some((quality, used)) = chord_kinds::from_kind(kind, kind_el.and_then(|k| k.attr("text")), &degrees)
+    else {
+        let suffix = if degrees.is_empty() { String::new() } else { " with degrees".to_string() };
+        cx.warn(
+            h.pos(),
+            format!("chord symbol kind `{kind}`{suffix} has no chord quality in the model; skipped"),
+        );
+        return None;
+    };
+    let mut symbol = ChordSymbol::new(root, quality);
+    for (value, alter, ty) in &degrees[used..] {
+        let degree = chord_kinds::degree_kind(ty)
+            .ok_or(())
+            .and_then(|k| Degree::new(k, *value, *alter).map_err(|_| ()));
+        match degree {
+            Ok(d) => {
+                if symbol.degrees.push(d).is_err() {
+                    cx.warn(
+                        h.pos(),
+                        format!(
+                            "chord symbol with more than {} degree alterations: `{ty} {value}` and later ones not kept",
+                            Degrees::MAX
+                        ),
+                    );
+                    break;
+                }
+            }
+            Err(()) => cx.warn(
                 h.pos(),
-                format!("chord symbol kind `{kind}`{suffix} has no chord quality in the model; skipped"),
-            );
-            None
+                format!(
+                    "chord symbol degree `{ty} {value}` altered by {alter} not kept (degrees 1 to {}, alterations up to {} either way)",
+                    Degree::MAX_VALUE,
+                    Degree::MAX_ALTER
+                ),
+            ),
         }
     }
+    // The bass: `<bass>`, or the chord tone an `<inversion>` puts there.
+    let bass = match (h.child("bass"), h.child("inversion")) {
+        (Some(b), _) => step_alter(b, "bass-step", "bass-alter"),
+        (None, Some(inv)) => match inv.text().parse::<usize>() {
+            Ok(0) => None,
+            Ok(n) => {
+                let b = symbol.inversion_bass(n);
+                if b.is_none() {
+                    cx.warn(
+                        inv.pos(),
+                        format!("inversion {n} of a chord with fewer members read as root position"),
+                    );
+                }
+                b
+            }
+            Err(_) => {
+                cx.warn(
+                    inv.pos(),
+                    format!("inversion `{}` not understood; read as root position", inv.text()),
+                );
+                None
+            }
+        },
+        (None, None) => None,
+    };
+    Some(symbol.with_bass(bass.filter(|b| *b != root)))
 }
 
 fn dynamic_from(cx: &mut Ctx<'_, '_, '_>, d: El<'_, '_>) -> Option<Dynamic> {

@@ -10,6 +10,7 @@
 
 use std::fmt::Write as _;
 
+use crate::chord_symbol::ChordSymbol;
 use crate::clef::{Clef, ClefSign};
 use crate::duration::NoteValue;
 use crate::event::{AccidentalDisplay, Articulations, Event, Syllabic};
@@ -279,31 +280,41 @@ fn step_alter_leaves(o: &mut Out, prefix: &str, name: crate::pitch::PitchName) {
     }
 }
 
+/// A `<harmony>`: root, kind, bass, then the quality's degrees and the symbol's own (the
+/// schema's order); `<offset>` when it comes after the note's onset.
+fn write_harmony(o: &mut Out, cs: ChordSymbol, offset: Rational, div: i64, staff: Option<u8>) {
+    o.open("harmony");
+    o.open("root");
+    step_alter_leaves(o, "root", cs.root);
+    o.close("root");
+    let (kind, degrees) = chord_kinds::to_kind(cs.quality);
+    // The reader takes the quality from `text` when it fits, so the symbol reads back as written.
+    o.leaf_attr("kind", &format!("text=\"{}\"", esc(cs.quality.suffix())), kind);
+    if let Some(b) = cs.bass {
+        o.open("bass");
+        step_alter_leaves(o, "bass", b);
+        o.close("bass");
+    }
+    for (value, alter, ty) in degrees.iter().copied().chain(chord_kinds::symbol_degrees(&cs.degrees)) {
+        o.open("degree");
+        o.leaf("degree-value", &value.to_string());
+        o.leaf("degree-alter", &alter.to_string());
+        o.leaf("degree-type", ty);
+        o.close("degree");
+    }
+    if offset.is_positive() {
+        o.leaf("offset", &ticks(offset, div).to_string());
+    }
+    if let Some(s) = staff {
+        o.leaf("staff", &(s + 1).to_string());
+    }
+    o.close("harmony");
+}
+
 /// Everything written before a note's first `<note>` element: chord symbol and directions.
-fn write_attachments(o: &mut Out, e: &Event, voice_id: usize, staff: Option<u8>) {
+fn write_attachments(o: &mut Out, e: &Event, voice_id: usize, div: i64, staff: Option<u8>) {
     if let Some(cs) = e.chord_symbol {
-        o.open("harmony");
-        o.open("root");
-        step_alter_leaves(o, "root", cs.root);
-        o.close("root");
-        let (kind, degrees) = chord_kinds::to_kind(cs.quality);
-        o.leaf_attr("kind", &format!("text=\"{}\"", esc(cs.quality.suffix())), kind);
-        if let Some(b) = cs.bass {
-            o.open("bass");
-            step_alter_leaves(o, "bass", b);
-            o.close("bass");
-        }
-        for (value, alter, ty) in degrees {
-            o.open("degree");
-            o.leaf("degree-value", &value.to_string());
-            o.leaf("degree-alter", &alter.to_string());
-            o.leaf("degree-type", ty);
-            o.close("degree");
-        }
-        if let Some(s) = staff {
-            o.leaf("staff", &(s + 1).to_string());
-        }
-        o.close("harmony");
+        write_harmony(o, cs, Rational::ZERO, div, staff);
     }
     let wedges = [
         (Articulations::HAIRPIN_END, "stop"),
@@ -381,7 +392,7 @@ fn write_event(
     staff: Option<u8>,
 ) {
     let e = &events[i];
-    write_attachments(o, e, voice_id, staff);
+    write_attachments(o, e, voice_id, div, staff);
     let factor: Rational = e.tuplets.iter().map(|t| t.ratio.factor()).fold(Rational::ONE, |a, b| a * b);
     let written = if e.is_grace() { e.duration } else { e.duration / factor };
     let nv = NoteValue::from_value(written);
