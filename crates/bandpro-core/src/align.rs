@@ -439,6 +439,7 @@ impl Score {
         let mut stats = ImportStats::default();
         // What stays of the current score, read now: the edit below borrows the score.
         let cur_part_ids: Vec<PartId> = (0..self.part_count()).filter_map(|p| self.part_id(p)).collect();
+        let cur_has_transpositions = self.cache.has_transposition_changes();
         let cur_transpositions: Vec<Interval> =
             (0..self.part_count()).map(|p| self.part(p).transposition).collect();
         let removed_parts: Vec<PartId> = (0..self.part_count())
@@ -492,7 +493,7 @@ impl Score {
             }
             for j in 0..target.measure_count() {
                 let fields = sync_measure_fields(tx, target, j)?;
-                if sync_transpositions(tx, target, j, &part_ids)? || fields {
+                if sync_transpositions(tx, target, j, &part_ids, cur_has_transpositions)? || fields {
                     stats.measures_changed += usize::from(measure_map[j].is_some());
                 }
                 for (k, part) in part_ids.iter().enumerate() {
@@ -556,6 +557,7 @@ fn sync_transpositions(
     target: &dyn ScoreView,
     j: usize,
     part_ids: &[PartId],
+    current_has_changes: bool,
 ) -> Result<bool> {
     use bandpro_crdt::ScalarValue;
     if j == 0 {
@@ -564,6 +566,10 @@ fn sync_transpositions(
     let mut changed = false;
     for (k, part) in part_ids.iter().enumerate() {
         let (now, before) = (target.transposition(k, j), target.transposition(k, j - 1));
+        // Nearly every score has no changes on either side: then there is nothing to look up.
+        if now == before && !current_has_changes {
+            continue;
+        }
         let want: Option<ScalarValue> = (now != before).then(|| now.to_string().into());
         let key = format!("{TRANSPOSITION_FROM}{}", obj_key(&part.0));
         let mut have = tx.measure_field(j, &key)?;

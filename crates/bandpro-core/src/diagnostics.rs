@@ -22,9 +22,12 @@ pub struct Diagnostics {
 }
 
 impl Diagnostics {
-    /// Files `all`, a whole validation's diagnostics with its memos, under their measures.
-    pub(crate) fn new(all: Vec<Diagnostic>, memos: Vec<MeasureMemo>) -> Diagnostics {
-        let count = all.iter().map(|d| d.location.measure + 1).max().unwrap_or(0).max(memos.len());
+    /// Files `all`, a whole validation's diagnostics of a score of `measure_count` measures,
+    /// under their measures, with their memos if the validation made them (else each measure
+    /// gets one at its first re-check).
+    pub(crate) fn new(measure_count: usize, all: Vec<Diagnostic>, memos: Vec<MeasureMemo>) -> Diagnostics {
+        let count =
+            all.iter().map(|d| d.location.measure + 1).max().unwrap_or(0).max(memos.len()).max(measure_count);
         let mut by_measure: Vec<Vec<Diagnostic>> = vec![Vec::new(); count];
         let len = all.len();
         for d in all {
@@ -58,9 +61,13 @@ impl Diagnostics {
         m: usize,
         f: impl FnOnce(&mut Vec<Diagnostic>, &mut MeasureMemo),
     ) -> bool {
-        let (Some(list), Some(memo)) = (self.by_measure.get_mut(m), self.memos.get_mut(m)) else {
+        if m >= self.by_measure.len() {
             return false;
-        };
+        }
+        if self.memos.len() <= m {
+            self.memos.resize_with(self.by_measure.len(), MeasureMemo::default);
+        }
+        let (list, memo) = (&mut self.by_measure[m], &mut self.memos[m]);
         self.len -= list.len();
         f(list, memo);
         self.len += list.len();

@@ -207,9 +207,11 @@ impl Score {
     /// after a wide change (opening, a checkout, a structural edit) the first call validates
     /// the whole score.
     pub fn diagnostics(&self) -> &Diagnostics {
+        // Without memos: a measure gets one at its first re-check. Memos for every measure
+        // would make each whole validation copy what it read (a third more time), for the
+        // measures an editor will never touch.
         self.diagnostics.get_or_init(|| {
-            let (all, memos) = validate::Validator::new().validate_with_memos(self, &self.config);
-            Diagnostics::new(all, memos)
+            Diagnostics::new(self.measure_count(), validate::validate(self, &self.config), Vec::new())
         })
     }
 

@@ -307,6 +307,11 @@ impl Cache {
         Ok(())
     }
 
+    /// Whether any measure changes a part's transposition.
+    pub(crate) fn has_transposition_changes(&self) -> bool {
+        self.measures.iter().any(|m| !m.own_transpositions.is_empty())
+    }
+
     /// Time and key (and transpositions) are stored where they change; every measure inherits
     /// what is in force.
     pub(crate) fn propagate_signatures(&mut self) {
