@@ -333,6 +333,18 @@ pub struct TupletMark {
     pub span: Rational,
 }
 
+/// A change of chord symbol during an event (see [`Event::chord_changes`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ChordChange {
+    /// When, counted from the event's onset, in whole notes: zero or more, and less than the
+    /// event's duration. Zero also when the file did not say when the harmony changes
+    /// (several MusicXML `<harmony>` elements before one note without `<offset>`: the change
+    /// comes during the note, at a moment left to the player).
+    pub offset: Rational,
+    /// The chord symbol from then on.
+    pub symbol: ChordSymbol,
+}
+
 /// One event of a voice.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Event {
@@ -359,6 +371,9 @@ pub struct Event {
     pub lyrics: Vec<Lyric>,
     /// Chord symbol written at this event's onset.
     pub chord_symbol: Option<ChordSymbol>,
+    /// Chord symbols that take over during the event, after [`Event::chord_symbol`], in order
+    /// (a lead sheet's whole note under two chords). Usually empty.
+    pub chord_changes: Vec<ChordChange>,
     /// A cue note or rest: printed small as a guide to another part, not played.
     pub cue: bool,
 }
@@ -378,6 +393,7 @@ impl Event {
             dynamic: None,
             lyrics: Vec::new(),
             chord_symbol: None,
+            chord_changes: Vec::new(),
             cue: false,
         }
     }

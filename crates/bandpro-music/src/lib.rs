@@ -58,8 +58,8 @@ pub use clef::Clef;
 pub use duration::{NoteType, NoteValue, TupletRatio};
 pub use error::{Error, FilePosition, Result};
 pub use event::{
-    AccidentalDisplay, Articulations, Dynamic, Event, EventId, EventKind, Grace, Lyric, Note, Syllabic, Tie,
-    TupletMark,
+    AccidentalDisplay, Articulations, ChordChange, Dynamic, Event, EventId, EventKind, Grace, Lyric, Note,
+    Syllabic, Tie, TupletMark,
 };
 pub use instrument::{Instrument, PitchRange};
 pub use interval::{Interval, Quality};

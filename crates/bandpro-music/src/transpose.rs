@@ -42,7 +42,8 @@ pub fn transpose_score(view: &dyn ScoreView, interval: Interval) -> Result<Simpl
             EventKind::Note(n) => n.pitch = tr(n.pitch),
             EventKind::Chord(ns) => ns.iter_mut().for_each(|n| n.pitch = tr(n.pitch)),
         }
-        if let Some(sym) = &mut e.chord_symbol {
+        // Degree alterations are relative to the root: they move with it.
+        for sym in e.chord_symbol.iter_mut().chain(e.chord_changes.iter_mut().map(|c| &mut c.symbol)) {
             match (sym.root.transpose(interval), sym.bass.map(|b| b.transpose(interval)).transpose()) {
                 (Ok(r), Ok(b)) => {
                     sym.root = r;

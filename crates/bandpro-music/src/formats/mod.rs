@@ -23,11 +23,21 @@
 //!
 //! The model keeps what is played or sung: pitches with their spelling, exact onsets and
 //! durations, voices and staves, ties, tuplets, grace and cue notes, articulations, slurs,
-//! hairpins, dynamics, lyrics, chord symbols, keys, time signatures, pickups, repeats, endings,
+//! hairpins, dynamics, lyrics, chord symbols (every MusicXML kind but `none`, up to
+//! [`crate::chord_symbol::Degrees::MAX`] degree alterations each, an inversion as the slash bass
+//! it implies, and changes of chord during a note: [`crate::Event::chord_changes`]; ABC keeps
+//! such a change but not its moment), keys, time signatures, pickups, repeats, endings,
 //! segno/coda/fine/D.C./D.S. marks, tempo marks and transposition, including changes of
 //! transposition within a part at a barline (a saxophonist who switches to flute:
 //! [`crate::ScoreView::transposition`]). Titles, credits, part groups, clefs at the start of
 //! each staff and MIDI programs travel in [`Metadata`] beside the score.
+//!
+//! A part is unpitched when its notes are (MusicXML `<unpitched>`, MIDI channel 10), whatever
+//! its clef; a part without notes goes by its clef and instrument. A MusicXML part with both
+//! pitched and unpitched notes is read as pitched, the unpitched notes kept as pitches at their
+//! display position (with a warning). A MusicXML `<part>` without `id`, or with an id the part
+//! list lacks, is read as the first `<score-part>` not matched by id (with a warning), so its
+//! name, instrument and transposition stay with its notes.
 //!
 //! Not kept (skipped with a warning where the file had them): layout and appearance (page and
 //! system layout, positions, fonts, colours, stems, beams, noteheads, print-object), clef
@@ -36,8 +46,9 @@
 //! transposition changes (they take effect at the start of their measure, and the notes before
 //! them are respelled so that nothing sounds different), a transposition for one staff of a
 //! part other than the first, free text directions ("dolce", "rit."), pedal marks, technical
-//! indications (bowings, fingerings), figured bass, chord symbols whose kind has no
-//! [`crate::ChordQuality`], microtonal alterations (rounded to the nearest semitone, half
+//! indications (bowings, fingerings), figured bass, chord symbols of kind `none` (no chord),
+//! roman numerals and functions, degree alterations beyond the fourth of a chord symbol or
+//! beyond a thirteenth or a double sharp or flat, microtonal alterations (rounded to the nearest semitone, half
 //! alterations towards natural), and more than one tempo per measure.
 
 use std::path::Path;

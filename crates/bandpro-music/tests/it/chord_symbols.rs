@@ -1,8 +1,9 @@
 //! Chord symbols with degree alterations and the rarer qualities: their text form (which
-//! bandpro-core stores, so `Display` and `FromStr` must round-trip), their tones
-//! and what validation makes of them.
+//! bandpro-core stores, so `Display` and `FromStr` must round-trip), their tones, what
+//! validation makes of them, and changes of chord during a note through ABC.
 
 use bandpro_music::chord_symbol::{Degree, DegreeKind, Degrees};
+use bandpro_music::formats::abc;
 use bandpro_music::validate::{self, Rule, ValidationConfig};
 use bandpro_music::*;
 use proptest::prelude::*;
@@ -145,6 +146,25 @@ fn symbol_only_qualities_are_not_recognised() {
     let p = |s: &str| s.parse::<Pitch>().unwrap();
     let c = chord::identify(&[p("Ab3"), p("C4"), p("Eb4"), p("F#4")]).unwrap();
     assert_eq!(c.quality, ChordQuality::Dominant7);
+}
+
+/// Two chord symbols on one note (a change during it) go through ABC as two quoted symbols; the
+/// moment of a change is not kept there (it reads back at the note's onset).
+#[test]
+fn chord_changes_through_abc() {
+    let mut score = SimpleScore::from_text("4/4", "C major", &[("piano", &["A4:2@C G4:2@Dm7"])]).unwrap();
+    score.for_each_event_mut(|_, _, e| {
+        let next = if e.onset.is_zero() { "F#m6" } else { "G7(b9,#11)" };
+        e.chord_changes.push(ChordChange { offset: Rational::ZERO, symbol: next.parse().unwrap() });
+    });
+    let text = abc::write(&score);
+    assert!(text.contains("\"C\"\"F#m6\"") && text.contains("\"Dm7\"\"G7(b9,#11)\""), "{text}");
+    let (back, report) = abc::read(&text).unwrap();
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    let evs = back.events(0, 0, 0);
+    assert_eq!(evs[0].chord_symbol.map(|c| c.to_string()).as_deref(), Some("C"));
+    assert_eq!(evs[0].chord_changes, score.events(0, 0, 0)[0].chord_changes);
+    assert_eq!(evs[1].chord_changes, score.events(0, 0, 0)[1].chord_changes);
 }
 
 fn arb_name() -> impl Strategy<Value = PitchName> {

@@ -255,6 +255,9 @@ pub fn dump(score: &SimpleScore) -> String {
                     if let Some(c) = e.chord_symbol {
                         let _ = write!(s, "/\"{c}\"");
                     }
+                    for c in &e.chord_changes {
+                        let _ = write!(s, "/+{}\"{}\"", c.offset, c.symbol);
+                    }
                     for l in &e.lyrics {
                         let _ = write!(s, "/{}:{}({:?})", l.verse, l.text, l.syllabic);
                     }
@@ -531,12 +534,14 @@ fn notes_of(score: &SimpleScore, part: usize) -> Vec<String> {
     out
 }
 
-/// The chord symbols of a part in a measure.
+/// The chord symbols of a part, measure by measure, changes during a note after the note's
+/// own ("F#m6@+0" for a change at no given moment).
 fn symbols_of(score: &SimpleScore, part: usize, measure: usize) -> Vec<String> {
     let mut out = Vec::new();
     for v in 0..score.voice_count(part, measure) {
         for e in score.events(part, measure, v) {
             out.extend(e.chord_symbol.map(|c| c.to_string()));
+            out.extend(e.chord_changes.iter().map(|c| format!("{}@+{}", c.symbol, c.offset)));
         }
     }
     out
@@ -812,4 +817,32 @@ fn chord_symbols_with_degrees_and_rare_kinds_are_kept() {
     check(&harmony("C", "dominant", &degree(9, 3, "add")), "C7", Some("altered by 3 not kept"));
     check(&harmony("C", "dominant", &degree(9, 0, "double")), "C7", Some("degree `double 9`"));
     check(&harmony("C", "none", ""), "", Some("kind `none`"));
+}
+
+/// Several `<harmony>` elements before one note are changes of chord during it (71g-Multiple-
+/// Chordnames: C then F#m6 over the first half note, Dm7 then G7 over the second); the second
+/// of each pair was dropped. A `<harmony>` with an `<offset>` inside a note is a change at that
+/// moment, not moved to the next note.
+#[test]
+fn two_harmonies_on_one_note_are_both_kept() {
+    if let Some((score, report)) = suite_file("71g-MultipleChordnames.xml") {
+        assert_eq!(symbols_of(&score, 0, 0), ["C", "F#m6@+0", "Dm7", "G7@+0"]);
+        assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+        let text = check_written(&score, &report.metadata, "71g");
+        assert_eq!(text.matches("<harmony>").count(), 4);
+    }
+    let two = format!("{}{}", harmony("C", "major", ""), harmony("G", "dominant", "<offset>2</offset>"));
+    let (score, report) = musicxml::read(harmony_measure(&two).as_bytes()).unwrap();
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    assert_eq!(symbols_of(&score, 0, 0), ["C", "G7@+1/2"]);
+    let text = check_written(&score, &formats::Metadata::default(), "offset-change");
+    assert!(text.contains("<offset>"), "{text}");
+    // The offset alone (no chord at the onset): the note has only the change.
+    let (score, _) =
+        musicxml::read(harmony_measure(&harmony("G", "dominant", "<offset>3</offset>")).as_bytes()).unwrap();
+    assert_eq!(symbols_of(&score, 0, 0), ["G7@+3/4"]);
+    assert_eq!(score.events(0, 0, 0)[0].chord_symbol, None);
+    // Transposition moves the changes with the rest.
+    let up = transpose::transpose_score(&score, Interval::from_parts(1, 2)).unwrap();
+    assert_eq!(symbols_of(&up, 0, 0), ["A7@+3/4"]);
 }

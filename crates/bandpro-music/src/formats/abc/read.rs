@@ -13,8 +13,8 @@ use crate::chord_symbol::ChordSymbol;
 use crate::duration::TupletRatio;
 use crate::error::{Error, FilePosition, Result};
 use crate::event::{
-    AccidentalDisplay, Articulations, Dynamic, Event, EventId, EventKind, Grace, Lyric, Note, Syllabic, Tie,
-    TupletMark,
+    AccidentalDisplay, Articulations, ChordChange, Dynamic, Event, EventId, EventKind, Grace, Lyric, Note,
+    Syllabic, Tie, TupletMark,
 };
 use crate::formats::limits;
 use crate::formats::report::ImportReport;
@@ -212,6 +212,8 @@ struct Voice {
     tuplet_members: Vec<usize>,
     group_counter: u32,
     pending_chord: Option<ChordSymbol>,
+    /// Further chord symbols before the same note: changes during it, at a moment not given.
+    pending_changes: Vec<ChordSymbol>,
     pending_marks: Articulations,
     pending_dynamic: Option<Dynamic>,
     pending_grace: Vec<Event>,
@@ -240,6 +242,7 @@ impl Voice {
             tuplet_members: Vec::new(),
             group_counter: 0,
             pending_chord: None,
+            pending_changes: Vec::new(),
             pending_marks: Articulations::NONE,
             pending_dynamic: None,
             pending_grace: Vec::new(),
@@ -302,6 +305,7 @@ impl Voice {
     /// True if a chord symbol, decoration or grace note waits for the next event.
     fn has_pending(&self) -> bool {
         self.pending_chord.is_some()
+            || !self.pending_changes.is_empty()
             || !self.pending_marks.is_empty()
             || self.pending_dynamic.is_some()
             || !self.pending_grace.is_empty()
@@ -719,7 +723,14 @@ impl Reader {
                         self.report.warn(|| pos(line, col), "text annotations are not kept");
                     } else {
                         match s.parse::<ChordSymbol>() {
-                            Ok(cs) => self.voice().pending_chord = Some(cs),
+                            Ok(cs) => {
+                                let v = self.voice();
+                                if v.pending_chord.is_none() {
+                                    v.pending_chord = Some(cs);
+                                } else {
+                                    v.pending_changes.push(cs);
+                                }
+                            }
                             Err(_) => self
                                 .report
                                 .warn(|| pos(line, col), format!("chord symbol `{s}` not understood")),
@@ -1261,6 +1272,11 @@ impl Reader {
         self.next_id += 1;
         e.onset = v.cursor;
         e.chord_symbol = v.pending_chord.take();
+        e.chord_changes = v
+            .pending_changes
+            .drain(..)
+            .map(|symbol| ChordChange { offset: Rational::ZERO, symbol })
+            .collect();
         e.articulations = e.articulations | std::mem::take(&mut v.pending_marks);
         e.dynamic = v.pending_dynamic.take();
         // Durations written so that the measure's running time overflows a rational are an

@@ -171,7 +171,9 @@ fn write_voice_measure(out: &mut String, events: &[Event], bar: &mut Bar, lyric_
                 let _ = write!(out, "({}:{}:{}", t.ratio.actual, t.ratio.normal, r);
             }
         }
-        if let Some(cs) = e.chord_symbol {
+        // Changes of chord during the note follow as further symbols: ABC has no place for
+        // their moment, so it is lost (they read back at the note's onset).
+        for cs in e.chord_symbol.iter().chain(e.chord_changes.iter().map(|c| &c.symbol)) {
             let _ = write!(out, "\"{cs}\"");
         }
         marks(out, e);

@@ -2,7 +2,9 @@
 //!
 //! Each part is read measure by measure with a time cursor (MusicXML's `<backup>` and
 //! `<forward>` move it), keeping per part the divisions, the voices and their open tuplets.
-//! Directions and chord symbols wait in a pending list until the note they belong to arrives.
+//! Directions and chord symbols wait in a pending list until the note they belong to arrives;
+//! a second chord symbol at the same onset, or one whose `<offset>` falls inside a sounding
+//! note, is a change of chord during that note ([`crate::Event::chord_changes`]).
 //! Measures are global in the model, so measure attributes (time, key, repeats, endings, tempo)
 //! are merged over the parts at the end.
 
@@ -13,8 +15,8 @@ use crate::clef::{Clef, ClefSign};
 use crate::duration::TupletRatio;
 use crate::error::{Error, Result};
 use crate::event::{
-    AccidentalDisplay, Articulations, Dynamic, Event, EventId, EventKind, Grace, Lyric, Note, Syllabic, Tie,
-    TupletMark,
+    AccidentalDisplay, Articulations, ChordChange, Dynamic, Event, EventId, EventKind, Grace, Lyric, Note,
+    Syllabic, Tie, TupletMark,
 };
 use crate::formats::limits;
 use crate::formats::report::{GroupSymbol, ImportReport, PartExtras, PartGroup};
@@ -1365,14 +1367,21 @@ fn apply_payload(ev: &mut Event, p: &Payload) -> bool {
             ev.dynamic = Some(*d);
         }
         Payload::Marks(m) => ev.articulations = ev.articulations | *m,
-        Payload::Chord(c) => {
-            if ev.chord_symbol.is_some() {
-                return false;
-            }
-            ev.chord_symbol = Some(*c);
-        }
+        Payload::Chord(c) => add_chord(ev, Rational::ZERO, *c),
     }
     true
+}
+
+/// A chord symbol at `offset` into an event: the event's symbol, or, when it has one or the
+/// offset is not zero, a change during the event (kept in time order; several `<harmony>`
+/// elements at one onset stay in the order written).
+fn add_chord(ev: &mut Event, offset: Rational, symbol: ChordSymbol) {
+    if offset.is_zero() && ev.chord_symbol.is_none() && ev.chord_changes.is_empty() {
+        ev.chord_symbol = Some(symbol);
+        return;
+    }
+    let at = ev.chord_changes.iter().position(|c| c.offset > offset).unwrap_or(ev.chord_changes.len());
+    ev.chord_changes.insert(at, ChordChange { offset, symbol });
 }
 
 fn compatible(p: &Pending, voice: usize, ev: &Event) -> bool {
@@ -1391,6 +1400,29 @@ fn attach_by_onset(cx: &mut Ctx<'_, '_, '_>, pm: &mut PartMeasure, p: Pending) {
                     break 'search;
                 }
             }
+        }
+    }
+    // A chord symbol that falls inside a sounding event (a `<harmony>` with an `<offset>`, a
+    // change of chord during a long note) is a change during that event, at its own time.
+    if target.is_none()
+        && let Payload::Chord(c) = &p.payload
+    {
+        let mut inside: Option<(bool, usize, usize)> = None;
+        for (v, evs) in pm.voices.iter().enumerate() {
+            for (i, e) in evs.iter().enumerate() {
+                if !e.is_grace() && e.onset < p.onset && p.onset < e.end() {
+                    let fits = compatible(&p, v, e);
+                    if inside.is_none_or(|b| fits && !b.0) {
+                        inside = Some((fits, v, i));
+                    }
+                }
+            }
+        }
+        if let Some((_, v, i)) = inside {
+            let e = &mut pm.voices[v][i];
+            let offset = p.onset - e.onset;
+            add_chord(e, offset, *c);
+            return;
         }
     }
     if target.is_none() {
@@ -1416,7 +1448,7 @@ fn attach_by_onset(cx: &mut Ctx<'_, '_, '_>, pm: &mut PartMeasure, p: Pending) {
     match target {
         Some((v, i)) => {
             if !apply_payload(&mut pm.voices[v][i], &p.payload) {
-                cx.warn(p.pos, "a second dynamic or chord symbol on the same note is not kept");
+                cx.warn(p.pos, "a second dynamic on the same note is not kept");
             }
         }
         None => cx.warn(p.pos, "direction in a measure without notes is not kept"),
@@ -1892,7 +1924,7 @@ fn read_note(
         if pending[i].onset == onset && compatible(&pending[i], vi, ev) {
             let p = pending.remove(i);
             if !apply_payload(&mut pm.voices[vi][ev_index], &p.payload) {
-                cx.warn(p.pos, "a second dynamic or chord symbol on the same note is not kept");
+                cx.warn(p.pos, "a second dynamic on the same note is not kept");
             }
         } else {
             i += 1;

@@ -4,7 +4,8 @@
 //! its onsets and durations, so every time is an exact integer. Voices are written one after
 //! the other with `<backup>`, gaps in a voice with `<forward>`. Dynamics, hairpins and chord
 //! symbols are written just before the note they belong to, with its voice and staff, which is
-//! where the reader looks for them. A part's `<transpose>` is written in its first measure
+//! where the reader looks for them (a change of chord during the note with an `<offset>` when
+//! the model knows its moment). A part's `<transpose>` is written in its first measure
 //! (unless it sounds as written) and again in every measure where it changes, concert pitch
 //! included, together with the written key signature the change implies.
 
@@ -130,6 +131,9 @@ fn part_divisions(score: &dyn ScoreView, p: usize) -> i64 {
                 add(e.onset);
                 if !e.is_grace() {
                     add(e.duration);
+                }
+                for c in &e.chord_changes {
+                    add(c.offset);
                 }
             }
         }
@@ -281,7 +285,7 @@ fn step_alter_leaves(o: &mut Out, prefix: &str, name: crate::pitch::PitchName) {
 }
 
 /// A `<harmony>`: root, kind, bass, then the quality's degrees and the symbol's own (the
-/// schema's order); `<offset>` when it comes after the note's onset.
+/// schema's order); `<offset>` for a change during a note.
 fn write_harmony(o: &mut Out, cs: ChordSymbol, offset: Rational, div: i64, staff: Option<u8>) {
     o.open("harmony");
     o.open("root");
@@ -311,10 +315,13 @@ fn write_harmony(o: &mut Out, cs: ChordSymbol, offset: Rational, div: i64, staff
     o.close("harmony");
 }
 
-/// Everything written before a note's first `<note>` element: chord symbol and directions.
+/// Everything written before a note's first `<note>` element: chord symbols and directions.
 fn write_attachments(o: &mut Out, e: &Event, voice_id: usize, div: i64, staff: Option<u8>) {
     if let Some(cs) = e.chord_symbol {
         write_harmony(o, cs, Rational::ZERO, div, staff);
+    }
+    for c in &e.chord_changes {
+        write_harmony(o, c.symbol, c.offset, div, staff);
     }
     let wedges = [
         (Articulations::HAIRPIN_END, "stop"),
