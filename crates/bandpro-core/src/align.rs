@@ -99,6 +99,7 @@ fn event_cost(a: &Event, b: &Event) -> u32 {
     }
     if a.lyrics != b.lyrics
         || a.chord_symbol != b.chord_symbol
+        || a.chord_changes != b.chord_changes
         || a.dynamic != b.dynamic
         || a.articulations != b.articulations
     {
@@ -144,6 +145,7 @@ fn align_events(cur: &[Event], tgt: &[Event]) -> (Vec<Option<usize>>, u32) {
 fn hash_event(e: &Event, h: &mut DefaultHasher) {
     (e.duration, &e.kind, &e.tuplets, e.grace, e.staff, e.articulations, e.dynamic, &e.lyrics, e.cue).hash(h);
     e.chord_symbol.as_ref().map(ToString::to_string).hash(h);
+    e.chord_changes.iter().map(|c| (c.offset, c.symbol.to_string())).for_each(|c| c.hash(h));
 }
 
 fn hash_info(i: &MeasureInfo, h: &mut DefaultHasher) {
@@ -648,6 +650,10 @@ fn update_event(tx: &mut ScoreTx<'_>, id: EventId, c: &Event, t: &Event) -> Resu
     }
     if c.chord_symbol != t.chord_symbol {
         tx.set_chord_symbol(id, t.chord_symbol.as_ref())?;
+        changed = true;
+    }
+    if c.chord_changes != t.chord_changes {
+        tx.set_chord_changes(id, &t.chord_changes)?;
         changed = true;
     }
     if c.staff != t.staff {

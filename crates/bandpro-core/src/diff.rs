@@ -172,13 +172,21 @@ pub fn describe_event(e: &Event) -> String {
     format!("{} {}", pitches(e), e.duration)
 }
 
-fn fields(e: &Event) -> [(&'static str, String); 7] {
+fn fields(e: &Event) -> [(&'static str, String); 8] {
     [
         ("pitch", pitches(e)),
         ("duration", e.duration.to_string()),
         ("tie", format!("{:?}", e.notes().iter().map(|n| n.tie).collect::<Vec<_>>())),
         ("lyrics", e.lyrics.iter().map(|l| l.text.clone()).collect::<Vec<_>>().join(" / ")),
         ("chord symbol", e.chord_symbol.as_ref().map(ToString::to_string).unwrap_or_default()),
+        (
+            "chord changes",
+            e.chord_changes
+                .iter()
+                .map(|c| format!("{} at +{}", c.symbol, c.offset))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
         ("dynamic", e.dynamic.map(|d| d.symbol().to_owned()).unwrap_or_default()),
         ("articulation", e.articulations.names().collect::<Vec<_>>().join(",")),
     ]

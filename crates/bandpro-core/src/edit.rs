@@ -8,7 +8,7 @@ use std::ops::Range;
 
 use bandpro_crdt::{Commit, ObjId, ObjType, Transaction, Value};
 use bandpro_music::event::{
-    Articulations, Dynamic, Event, EventId, Grace, Lyric, Note, Syllabic, Tie, TupletMark,
+    Articulations, ChordChange, Dynamic, Event, EventId, Grace, Lyric, Note, Syllabic, Tie, TupletMark,
 };
 use bandpro_music::{ChordSymbol, EventKind, Interval, Key, Pitch, Rational, TimeSignature};
 
@@ -425,6 +425,9 @@ impl<'a> ScoreTx<'a> {
         if let Some(c) = &e.chord_symbol {
             tx.put(obj, CHORD_SYMBOL, c.to_string())?;
         }
+        if !e.chord_changes.is_empty() {
+            tx.put(obj, CHORD_CHANGES, encode_chord_changes(&e.chord_changes))?;
+        }
         if e.cue {
             tx.put(obj, CUE, true)?;
         }
@@ -608,6 +611,26 @@ impl<'a> ScoreTx<'a> {
     /// Sets (or clears) the chord symbol at an event.
     pub fn set_chord_symbol(&mut self, event: EventId, symbol: Option<&ChordSymbol>) -> Result<()> {
         self.put_or_delete(event, CHORD_SYMBOL, symbol.map(ToString::to_string))
+    }
+
+    /// Sets the chord symbols that take over during an event (a whole note under two
+    /// chords), in order; each offset must lie within the event.
+    pub fn set_chord_changes(&mut self, event: EventId, changes: &[ChordChange]) -> Result<()> {
+        let obj = self.event_obj(event)?;
+        let duration = self
+            .tx
+            .doc()
+            .get(&obj, DURATION)?
+            .and_then(|v| v.as_str().and_then(|s| s.parse::<Rational>().ok()))
+            .unwrap_or(Rational::ZERO);
+        if let Some(bad) = changes.iter().find(|c| c.offset < Rational::ZERO || c.offset >= duration) {
+            return Err(Error::ChordChangeOutside {
+                offset: bad.offset.to_string(),
+                duration: duration.to_string(),
+            });
+        }
+        let value = (!changes.is_empty()).then(|| encode_chord_changes(changes));
+        self.put_or_delete(event, CHORD_CHANGES, value)
     }
 
     /// Sets all lyric syllables under an event.

@@ -40,6 +40,14 @@ pub enum Error {
     /// A duration that is zero or negative (outside grace notes) or otherwise impossible.
     #[error("invalid duration {0}: durations must be positive")]
     InvalidDuration(String),
+    /// A chord change placed outside the event it belongs to.
+    #[error("a chord change at +{offset} lies outside its event, which lasts {duration}")]
+    ChordChangeOutside {
+        /// The change's offset from the event's onset.
+        offset: String,
+        /// The event's duration.
+        duration: String,
+    },
     /// Voices are numbered from 0 to 7.
     #[error("voice {0} is out of range: voices are 0 to 7")]
     InvalidVoice(usize),

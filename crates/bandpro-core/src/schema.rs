@@ -13,7 +13,8 @@
 //!                 instrument), where it changes; the part's own "transposition" holds
 //!                 for the measures before the first
 //!       "events": list of event maps, all parts and voices together, each tagged
-//!                 { "p": part id, "v": voice, "d": duration, "n": notes, ... }
+//!                 { "p": part id, "v": voice, "d": duration, "n": notes, ... ,
+//!                   "cs"?: chord symbol, "cc"?: chord changes during the event }
 //!   }
 //! ```
 //!
@@ -27,7 +28,7 @@
 
 use bandpro_crdt::ObjId;
 use bandpro_music::event::{
-    AccidentalDisplay, Articulations, Dynamic, Grace, Lyric, Note, Syllabic, Tie, TupletMark,
+    AccidentalDisplay, Articulations, ChordChange, Dynamic, Grace, Lyric, Note, Syllabic, Tie, TupletMark,
 };
 use bandpro_music::{ChordSymbol, EventKind, Pitch, Rational, TupletRatio};
 
@@ -76,6 +77,9 @@ pub(crate) const ARTICULATIONS: &str = "ar";
 pub(crate) const DYNAMIC: &str = "dy";
 pub(crate) const LYRICS: &str = "ly";
 pub(crate) const CHORD_SYMBOL: &str = "cs";
+/// Chord symbols that take over during the event: one line per change, `offset symbol`
+/// ("1/2 G7"), the offset from the event's onset in whole notes.
+pub(crate) const CHORD_CHANGES: &str = "cc";
 pub(crate) const CUE: &str = "cue";
 
 /// The stable string form of an object id, used to tag events with their part.
@@ -254,6 +258,21 @@ pub(crate) fn decode_lyrics(s: &str) -> Vec<Lyric> {
 
 pub(crate) fn decode_chord_symbol(s: &str) -> Option<ChordSymbol> {
     s.parse().ok()
+}
+
+/// Chord changes during an event: a line `offset symbol` each (see [`CHORD_CHANGES`]).
+pub(crate) fn encode_chord_changes(changes: &[ChordChange]) -> String {
+    changes.iter().map(|c| format!("{} {}", c.offset, c.symbol)).collect::<Vec<_>>().join("\n")
+}
+
+/// The inverse of [`encode_chord_changes`]; `None` if any line does not read.
+pub(crate) fn decode_chord_changes(s: &str) -> Option<Vec<ChordChange>> {
+    s.lines()
+        .map(|line| {
+            let (offset, symbol) = line.split_once(' ')?;
+            Some(ChordChange { offset: offset.parse().ok()?, symbol: symbol.parse().ok()? })
+        })
+        .collect()
 }
 
 /// Tempo: `"beat=bpm"` with exact rationals ("1/4=120", "3/8=60").

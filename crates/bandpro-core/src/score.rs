@@ -756,6 +756,7 @@ fn field_name(key: &str) -> &'static str {
         DYNAMIC => "dynamic",
         LYRICS => "lyrics",
         CHORD_SYMBOL => "chord symbol",
+        CHORD_CHANGES => "chord changes",
         STAFF => "staff",
         VOICE => "voice",
         PART => "part",
@@ -808,7 +809,7 @@ const WIDE_CHANGE_MEASURES: usize = 48;
 /// pitches (see `Score::revalidation_scope`): notes (pitches and ties), articulations,
 /// dynamics, lyrics and chord symbols. Duration, staff, tuplets, grace and cue change where
 /// events sit or how they are judged, and take the full check.
-const NARROW_FIELDS: [&str; 5] = [NOTES, ARTICULATIONS, DYNAMIC, LYRICS, CHORD_SYMBOL];
+const NARROW_FIELDS: [&str; 6] = [NOTES, ARTICULATIONS, DYNAMIC, LYRICS, CHORD_SYMBOL, CHORD_CHANGES];
 
 /// The 1-based beat of an onset, counting in the time signature's beat unit.
 pub(crate) fn beat_of(onset: Rational, info: &MeasureInfo) -> Rational {

@@ -450,6 +450,9 @@ impl Cache {
             DYNAMIC => event.dynamic = str_of(&v).and_then(decode_dynamic),
             LYRICS => event.lyrics = str_of(&v).map(decode_lyrics).unwrap_or_default(),
             CHORD_SYMBOL => event.chord_symbol = str_of(&v).and_then(decode_chord_symbol),
+            CHORD_CHANGES => {
+                event.chord_changes = str_of(&v).and_then(decode_chord_changes).unwrap_or_default()
+            }
             CUE => event.cue = matches!(v.as_scalar(), Some(bandpro_crdt::ScalarValue::Bool(true))),
             _ => {}
         })?;

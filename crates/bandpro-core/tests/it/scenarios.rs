@@ -360,3 +360,29 @@ fn a_doubler_keeps_transposition_changes_per_measure() {
     other.merge(&s).unwrap();
     assert_eq!(per_measure(&other), per_measure(&s));
 }
+
+/// A lead sheet's whole note under two chords: the change during the note survives an import,
+/// a re-import, and the editing API refuses a change outside the note.
+#[test]
+fn chord_changes_during_a_note_survive_import_and_edits() {
+    use bandpro_music::{ChordChange, EventKind, SimpleScore};
+    let mut file = SimpleScore::from_text("4/4", "C major", &[("flute", &["C5:1@C"])]).unwrap();
+    let change = ChordChange { offset: d("1/2"), symbol: "G7".parse().unwrap() };
+    file.events_mut(0, 0, 0).unwrap()[0].chord_changes.push(change);
+    let mut s = Score::new(ReplicaId::from_u128(1)).unwrap();
+    s.import_view("ann", "import", &file).unwrap();
+    assert_eq!(s.events(0, 0, 0)[0].chord_changes, vec![change]);
+    let (stats, _) = s.import_view("ann", "again", &file).unwrap();
+    assert_eq!(stats.events_changed, 0, "{stats:?}");
+    let id = s.events(0, 0, 0)[0].id;
+    let late = ChordChange { offset: d("1"), symbol: "F".parse().unwrap() };
+    let before = s.heads();
+    assert!(matches!(
+        s.edit("bob", "", |tx| tx.set_chord_changes(id, &[late])),
+        Err(Error::ChordChangeOutside { .. })
+    ));
+    assert_eq!(s.heads(), before);
+    s.edit("bob", "", |tx| tx.set_chord_changes(id, &[])).unwrap();
+    assert!(s.events(0, 0, 0)[0].chord_changes.is_empty());
+    assert!(matches!(s.events(0, 0, 0)[0].kind, EventKind::Note(_)));
+}
