@@ -87,8 +87,9 @@ pub fn music(size: MusicSize) -> Result<Vec<(String, f64)>, String> {
 }
 
 /// `formats`: MusicXML write and read back of the generated score (checked: same parts,
-/// measures and events per voice), and a read of every file of the test suite but the one that
-/// is not well-formed on purpose (checked: exactly one file fails).
+/// measures and events per voice), a read of every file of the test suite but the one that is
+/// not well-formed on purpose (checked: exactly one file fails), and the export of all those
+/// scores as MusicXML and as `.mxl`.
 pub fn formats(size: MusicSize) -> Result<Vec<(String, f64)>, String> {
     let s = score(size);
     let (write_ns, xml) = median_ns(size.iters, || musicxml::write(&s));
@@ -140,6 +141,22 @@ pub fn formats(size: MusicSize) -> Result<Vec<(String, f64)>, String> {
     if notes == 0 {
         return Err("formats: the suite read no notes".into());
     }
+    // Export of the whole suite, from the scores read once outside the timing: MusicXML, and
+    // the compressed .mxl container.
+    let scores: Vec<(SimpleScore, formats::Metadata)> = ok
+        .iter()
+        .filter_map(|(p, b)| formats::read_any_path(b, p).ok().map(|(s, r)| (s, r.metadata)))
+        .collect();
+    let export = |format: formats::FileFormat| {
+        median_ns(size.iters, || {
+            scores.iter().map(|(s, meta)| formats::write_bytes(s, Some(meta), format).len()).sum::<usize>()
+        })
+    };
+    let (suite_write_ns, written) = export(formats::FileFormat::MusicXml);
+    let (suite_mxl_write_ns, zipped) = export(formats::FileFormat::Mxl);
+    if written == 0 || zipped == 0 || zipped >= written {
+        return Err(format!("formats: the suite exported {written} B of MusicXML and {zipped} B of .mxl"));
+    }
     Ok(vec![
         ("musicxml_write_ns".into(), write_ns),
         ("musicxml_read_ns".into(), read_ns),
@@ -147,6 +164,9 @@ pub fn formats(size: MusicSize) -> Result<Vec<(String, f64)>, String> {
         ("musicxml_read_mb_per_s".into(), bytes / (read_ns / 1e9) / 1e6),
         ("musicxml_bytes".into(), bytes),
         ("suite_read_ns".into(), suite_ns),
+        ("suite_write_ns".into(), suite_write_ns),
+        ("suite_mxl_write_ns".into(), suite_mxl_write_ns),
+        ("suite_written_bytes".into(), written as f64),
         ("suite_files".into(), ok.len() as f64),
         ("suite_bytes".into(), suite_bytes as f64),
     ])
