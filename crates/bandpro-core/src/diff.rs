@@ -129,24 +129,10 @@ impl fmt::Display for DiffEntry {
             DiffEntry::PartRenamed { from, to } => write!(f, "part {from} renamed to {to}"),
             DiffEntry::MeasuresInserted { start, end } => write!(f, "{} inserted", measures(*start, *end)),
             DiffEntry::MeasuresDeleted { start, end } => write!(f, "{} deleted", measures(*start, *end)),
-            DiffEntry::MeasureChanged { measure, what, from, to } => match to {
-                Some(to) => write!(f, "{what} changed to {to} from m.{}", measure + 1),
-                None => write!(
-                    f,
-                    "{what} change at m.{} removed (was {})",
-                    measure + 1,
-                    from.as_deref().unwrap_or("?")
-                ),
-            },
-            DiffEntry::TranspositionChanged { part, measure, from, to } => match to {
-                Some(to) => write!(f, "{part}: transposition changed to {to} from m.{}", measure + 1),
-                None => write!(
-                    f,
-                    "{part}: transposition change at m.{} removed (was {})",
-                    measure + 1,
-                    from.as_deref().unwrap_or("?")
-                ),
-            },
+            DiffEntry::MeasureChanged { measure, what, from, to } => change_at(f, what, *measure, from, to),
+            DiffEntry::TranspositionChanged { part, measure, from, to } => {
+                change_at(f, &format!("{part}: transposition"), *measure, from, to)
+            }
             DiffEntry::EventInserted { at, what } => write!(f, "{at}: {what} inserted"),
             DiffEntry::EventDeleted { at, what } => write!(f, "{at}: {what} deleted"),
             DiffEntry::EventChanged { at, field, from, to } => {
@@ -240,6 +226,22 @@ fn ranges(mut xs: Vec<usize>) -> Vec<(usize, usize)> {
         }
     }
     out
+}
+
+/// "`what` changed to `to` from m.N", or that the change there is gone.
+fn change_at(
+    f: &mut fmt::Formatter<'_>,
+    what: &str,
+    measure: usize,
+    from: &Option<String>,
+    to: &Option<String>,
+) -> fmt::Result {
+    match to {
+        Some(to) => write!(f, "{what} changed to {to} from m.{}", measure + 1),
+        None => {
+            write!(f, "{what} change at m.{} removed (was {})", measure + 1, from.as_deref().unwrap_or("?"))
+        }
+    }
 }
 
 /// The differences from `old` to `new`.

@@ -622,9 +622,7 @@ impl Validator {
         }
         self.fresh = fresh;
     }
-}
 
-impl Validator {
     /// Validate the courtesy accidentals of `part` in measure `m` again, after an edit that
     /// changed only pitches of `part`'s events in the measure before, none of them the last of
     /// its voice: the one rule that reads those pitches from here. `diagnostics` and `memo` are
