@@ -249,7 +249,7 @@ fn read_all(files: &[std::path::PathBuf]) -> Vec<Result<Summary>> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let next = AtomicUsize::new(0);
     let workers = std::thread::available_parallelism().map_or(1, usize::from).min(files.len().max(1));
-    let mut done: Vec<(usize, Result<Summary>)> = std::thread::scope(|scope| {
+    let done: Vec<(usize, Result<Summary>)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 scope.spawn(|| {
@@ -271,8 +271,18 @@ fn read_all(files: &[std::path::PathBuf]) -> Vec<Result<Summary>> {
             .collect();
         handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
     });
-    done.sort_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, r)| r).collect()
+    // Every file gets its entry: one a worker never finished (it would have had to panic) is an
+    // error, never a file silently missing from the list.
+    let mut out: Vec<Option<Result<Summary>>> = (0..files.len()).map(|_| None).collect();
+    for (i, r) in done {
+        out[i] = Some(r);
+    }
+    out.into_iter()
+        .zip(files)
+        .map(|(r, path)| {
+            r.unwrap_or_else(|| Err(anyhow::anyhow!("{}: reading stopped unexpectedly", path.display())))
+        })
+        .collect()
 }
 
 /// What `stats` says of one score.
