@@ -315,6 +315,9 @@ pub fn diff(old: &Score, new: &Score) -> Vec<DiffEntry> {
     }
     // Transposition changes, per part both versions have, in measures both have (the first
     // measure's is the part's own).
+    let kept: Vec<(usize, usize)> = (0..new.measure_count())
+        .filter_map(|m| old_m.get(&new.measure_object(m).expect("in range")).map(|&o| (m, o)))
+        .collect();
     for p in 0..new.part_count() {
         let id = new.part_id(p).expect("index in range").0;
         let Some(q) = (0..old.part_count()).find(|&q| old.part_id(q).is_some_and(|o| o.0 == id)) else {
@@ -324,8 +327,7 @@ pub fn diff(old: &Score, new: &Score) -> Vec<DiffEntry> {
             let now = s.transposition(part, m);
             (m == 0 || s.transposition(part, m - 1) != now).then(|| now.to_string())
         };
-        for m in 0..new.measure_count() {
-            let Some(&o) = old_m.get(&new.measure_object(m).expect("in range")) else { continue };
+        for &(m, o) in &kept {
             let (to, from) = (change(new, p, m), change(old, q, o));
             if to != from {
                 out.push(DiffEntry::TranspositionChanged {
